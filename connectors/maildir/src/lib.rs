@@ -1,0 +1,1 @@
+//! Local Maildir and mbox import.

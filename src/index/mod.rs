@@ -1,0 +1,1 @@
+//! The tantivy index: derived from the store, rebuildable.

@@ -1,0 +1,57 @@
+//! The one message model every source is normalized into.
+//!
+//! Plain data: no I/O, no JSON. Ids are newtypes so they cannot be mixed up.
+
+pub use inbox_connector_api::{Flags, Location, SourceKind};
+
+/// A message's id in the store: stable for the life of the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub i64);
+
+/// A conversation's id in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadId(pub i64);
+
+/// Someone who sent or received a message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Participant {
+    /// Display name, when given.
+    pub name: Option<String>,
+    /// Mail address (lowercased) or `@handle` for direct messages.
+    pub address: String,
+}
+
+/// Metadata of one attachment (the bytes stay in the raw message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: Option<String>,
+    /// `type/subtype`, lowercased.
+    pub mime_type: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+}
+
+/// A normalized message, whatever its source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    /// RFC 5322 Message-ID without angle brackets (or the DM event id).
+    pub message_id: Option<String>,
+    /// In-Reply-To ids, without angle brackets.
+    pub in_reply_to: Vec<String>,
+    /// References ids, oldest first, without angle brackets.
+    pub references: Vec<String>,
+    pub from: Vec<Participant>,
+    pub to: Vec<Participant>,
+    pub cc: Vec<Participant>,
+    pub bcc: Vec<Participant>,
+    pub subject: Option<String>,
+    /// Date the sender gave (Unix seconds, UTC).
+    pub date: Option<i64>,
+    /// Plain-text body (HTML converted to text when there is no text part).
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    /// Mailing list id (List-Id without angle brackets), if any.
+    pub list_id: Option<String>,
+    /// Problems met while reading the message; it is still stored.
+    pub warnings: Vec<String>,
+}

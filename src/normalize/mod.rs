@@ -1,0 +1,1 @@
+//! Raw source items -> [`crate::model::Message`]; never panics.

@@ -1,0 +1,1 @@
+//! Runs connectors through normalize, store and index.
