@@ -1,1 +1,180 @@
 //! The SQLite store: the source of truth.
+//!
+//! Holds every message's raw bytes (zstd-compressed), its normalized fields,
+//! where it lives in its account ([`Location`]s), tags, threads and each
+//! account's sync cursor. The index is derived from it.
+//!
+//! Every write bumps a change sequence number (`change_seq`) on the rows it
+//! touches; the index records the last sequence it saw, so an index that fell
+//! behind (a crash between the two commits) is caught up from the store.
+
+mod migrations;
+mod read;
+mod tags;
+mod threads;
+mod write;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use migrations::latest_version;
+pub use read::{IndexEntry, Stats, Summary};
+pub use tags::{TagChange, display_tags, is_flag_tag};
+pub use write::{BatchOutcome, NewMessage, Write};
+
+use crate::model::{Flags, Location};
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("cannot create the store file {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the store was written by a newer inbox (schema {found}, this build knows {supported}); upgrade inbox"
+    )]
+    TooNew { found: usize, supported: usize },
+    #[error("raw bytes of message {0} are damaged: {1}")]
+    Raw(i64, std::io::Error),
+    #[error("no account named {0:?}")]
+    NoAccount(String),
+    #[error(
+        "account {name:?} is a {holds} account, not {wanted}; choose another name with --account"
+    )]
+    AccountKind {
+        name: String,
+        holds: String,
+        wanted: String,
+    },
+}
+
+/// A store's account id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AccountId(pub i64);
+
+/// One open store. Writers serialize on SQLite's lock; readers never wait (WAL).
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed, file mode 0600) and migrates the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        create_private_file(path)?;
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;
+             PRAGMA cache_size = -32000;",
+        )?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The account named `name`, created with `kind` (`local`, `imap`, `x`)
+    /// if it does not exist yet. An existing account must be of the same kind.
+    pub fn ensure_account(&self, name: &str, kind: &str) -> Result<AccountId, StoreError> {
+        if let Some((id, holds)) = self.find_account(name)? {
+            if holds != kind {
+                return Err(StoreError::AccountKind {
+                    name: name.to_owned(),
+                    holds,
+                    wanted: kind.to_owned(),
+                });
+            }
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO accounts (name, kind) VALUES (?1, ?2)",
+            (name, kind),
+        )?;
+        Ok(AccountId(self.conn.last_insert_rowid()))
+    }
+
+    /// The account named `name` and its kind.
+    pub fn find_account(&self, name: &str) -> Result<Option<(AccountId, String)>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, kind FROM accounts WHERE name = ?1",
+                [name],
+                |row| Ok((AccountId(row.get(0)?), row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Every stored location of an account with its flags: what a connector may skip.
+    pub fn known_locations(
+        &self,
+        account: AccountId,
+    ) -> Result<std::collections::HashMap<Location, Flags>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT folder, remote_id, flags FROM locations WHERE account_id = ?1")?;
+        let rows = stmt.query_map([account.0], |row| {
+            Ok((
+                Location {
+                    folder: row.get(0)?,
+                    remote_id: row.get(1)?,
+                },
+                Flags::from_bits(row.get(2)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account's saved sync cursor (empty before the first sync).
+    pub fn cursor(&self, account: AccountId) -> Result<String, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM cursors WHERE account_id = ?1",
+                [account.0],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    /// The highest change sequence number written so far.
+    pub fn change_seq(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(change_seq), 0) FROM messages",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+/// Creates `path` with mode 0600 if it does not exist, so SQLite (and its
+/// `-wal`/`-shm` files, which copy the mode) never expose mail to other users.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path);
+    created.map(drop).map_err(|source| StoreError::Create {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;

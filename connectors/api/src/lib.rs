@@ -209,7 +209,12 @@ mod tests {
 
     #[test]
     fn source_kind_names_round_trip() {
-        for kind in [SourceKind::Maildir, SourceKind::Mbox, SourceKind::Imap, SourceKind::X] {
+        for kind in [
+            SourceKind::Maildir,
+            SourceKind::Mbox,
+            SourceKind::Imap,
+            SourceKind::X,
+        ] {
             assert_eq!(SourceKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(SourceKind::parse("pop3"), None);

@@ -1,0 +1,103 @@
+//! Numbered schema migrations; each runs in one transaction and records its
+//! number in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Migration `n` is `MIGRATIONS[n - 1]`; append only, never edit a shipped one.
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, messages, raw bytes, locations, participants, references, tags, cursors.
+    "
+    CREATE TABLE accounts (
+        id      INTEGER PRIMARY KEY,
+        name    TEXT NOT NULL UNIQUE,
+        kind    TEXT NOT NULL
+    );
+    CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY,
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        source        TEXT NOT NULL,
+        thread_id     INTEGER NOT NULL,
+        message_id    TEXT,
+        content_hash  BLOB NOT NULL,
+        subject       TEXT,
+        base_subject  TEXT,
+        sender        TEXT,
+        date          INTEGER,
+        received      INTEGER,
+        flags         INTEGER NOT NULL,
+        attachments   INTEGER NOT NULL,
+        size          INTEGER NOT NULL,
+        warnings      TEXT,
+        change_seq    INTEGER NOT NULL
+    );
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE UNIQUE INDEX messages_content ON messages(account_id, content_hash);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    CREATE INDEX messages_base_subject ON messages(account_id, base_subject);
+    CREATE INDEX messages_change_seq ON messages(change_seq);
+    CREATE TABLE raw (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        zstd        BLOB NOT NULL
+    );
+    CREATE TABLE locations (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        folder      TEXT NOT NULL,
+        remote_id   TEXT NOT NULL,
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        flags       INTEGER NOT NULL,
+        PRIMARY KEY (account_id, folder, remote_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX locations_message ON locations(message_id);
+    CREATE TABLE participants (
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        role        TEXT NOT NULL,
+        position    INTEGER NOT NULL,
+        name        TEXT,
+        address     TEXT NOT NULL,
+        PRIMARY KEY (message_id, role, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX participants_address ON participants(address);
+    CREATE TABLE refs (
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        ref         TEXT NOT NULL,
+        PRIMARY KEY (message_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX refs_ref ON refs(ref);
+    CREATE TABLE tags (
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        tag         TEXT NOT NULL,
+        PRIMARY KEY (message_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_tag ON tags(tag);
+    CREATE TABLE cursors (
+        account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        cursor      TEXT NOT NULL
+    );
+    ",
+];
+
+/// Brings the schema up to date. Refuses a store written by a newer inbox.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: MIGRATIONS.len(),
+        });
+    }
+    for (number, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The schema version this build writes.
+pub fn latest_version() -> usize {
+    MIGRATIONS.len()
+}

@@ -1,0 +1,226 @@
+//! Reads: message summaries, raw bytes, what the index needs, statistics.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::model::{Flags, MessageId, SourceKind, ThreadId};
+
+/// What a listing shows of a message; everything but the body.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub id: MessageId,
+    pub thread: ThreadId,
+    pub account: String,
+    pub source: SourceKind,
+    pub message_id: Option<String>,
+    pub date: Option<i64>,
+    pub received: Option<i64>,
+    /// First From participant, as `Name <address>`.
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub flags: Flags,
+    /// User tags, sorted.
+    pub tags: Vec<String>,
+    /// Folders holding the message, sorted.
+    pub folders: Vec<String>,
+    pub attachments: u32,
+    /// Raw size in bytes.
+    pub size: u64,
+    /// Problems met when the message was read.
+    pub warnings: Vec<String>,
+}
+
+/// A message to (re)index: its summary and raw bytes to normalize again.
+pub struct IndexEntry {
+    pub summary: Summary,
+    pub raw: Vec<u8>,
+}
+
+/// Counts for `inbox stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub messages: u64,
+    pub threads: u64,
+    /// Sum of raw message sizes.
+    pub raw_bytes: u64,
+    /// (account, kind, messages)
+    pub accounts: Vec<(String, String, u64)>,
+    /// (account, folder, locations)
+    pub folders: Vec<(String, String, u64)>,
+    /// (tag, messages)
+    pub tags: Vec<(String, u64)>,
+    /// Messages stored with reading problems.
+    pub with_warnings: u64,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "m.id, m.thread_id, a.name, m.source, m.message_id, m.date, m.received,
+    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings";
+
+impl Store {
+    /// The summaries of `ids`, in the same order; unknown ids are left out.
+    pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<Summary>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(summary) = self.summary(id)? {
+                found.push(summary);
+            }
+        }
+        Ok(found)
+    }
+
+    /// One message's summary.
+    pub fn summary(&self, id: MessageId) -> Result<Option<Summary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE m.id = ?1"
+        );
+        let summary = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id.0], summary_row)
+            .optional()?;
+        summary
+            .map(|summary| self.with_tags_and_folders(summary))
+            .transpose()
+    }
+
+    fn with_tags_and_folders(&self, mut summary: Summary) -> Result<Summary, StoreError> {
+        summary.tags = self.strings(
+            "SELECT tag FROM tags WHERE message_id = ?1 ORDER BY tag",
+            summary.id,
+        )?;
+        summary.folders = self.strings(
+            "SELECT DISTINCT folder FROM locations WHERE message_id = ?1 ORDER BY folder",
+            summary.id,
+        )?;
+        Ok(summary)
+    }
+
+    fn strings(&self, sql: &str, id: MessageId) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([id.0], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The message's bytes exactly as the source delivered them.
+    pub fn raw(&self, id: MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+        let compressed: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT zstd FROM raw WHERE message_id = ?1")?
+            .query_row([id.0], |row| row.get(0))
+            .optional()?;
+        compressed
+            .map(|bytes| {
+                zstd::decode_all(bytes.as_slice()).map_err(|error| StoreError::Raw(id.0, error))
+            })
+            .transpose()
+    }
+
+    /// Up to `limit` messages changed after `since_seq`, with ids above `after`, by id.
+    pub fn changed_since(
+        &self,
+        since_seq: i64,
+        after: MessageId,
+        limit: usize,
+    ) -> Result<Vec<MessageId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM messages WHERE change_seq > ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![since_seq, after.0, limit], |row| {
+            Ok(MessageId(row.get(0)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Summary and raw bytes of each of `ids` (unknown ids left out).
+    pub fn index_entries(&self, ids: &[MessageId]) -> Result<Vec<IndexEntry>, StoreError> {
+        let mut entries = Vec::with_capacity(ids.len());
+        for summary in self.summaries(ids)? {
+            if let Some(raw) = self.raw(summary.id)? {
+                entries.push(IndexEntry { summary, raw });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The messages of a thread, oldest first.
+    pub fn thread(&self, thread: ThreadId) -> Result<Vec<MessageId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM messages WHERE thread_id = ?1 ORDER BY coalesce(date, received), id",
+        )?;
+        let rows = stmt.query_map([thread.0], |row| Ok(MessageId(row.get(0)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Counts of messages, threads, accounts, folders and tags.
+    pub fn stats(&self) -> Result<Stats, StoreError> {
+        let (messages, threads, raw_bytes, with_warnings) = self.conn.query_row(
+            "SELECT count(*), count(DISTINCT thread_id), coalesce(sum(size), 0),
+                    count(warnings) FROM messages",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+        Ok(Stats {
+            messages,
+            threads,
+            raw_bytes,
+            with_warnings,
+            accounts: self.rows(
+                "SELECT a.name, a.kind, count(m.id) FROM accounts a
+                 LEFT JOIN messages m ON m.account_id = a.id GROUP BY a.id ORDER BY a.name",
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?,
+            folders: self.rows(
+                "SELECT a.name, l.folder, count(*) FROM locations l
+                 JOIN accounts a ON a.id = l.account_id GROUP BY a.name, l.folder
+                 ORDER BY a.name, l.folder",
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?,
+            tags: self.rows(
+                "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag",
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?,
+        })
+    }
+
+    fn rows<T>(
+        &self,
+        sql: &str,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], map)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
+    let source: String = row.get(3)?;
+    let warnings: Option<String> = row.get(12)?;
+    Ok(Summary {
+        id: MessageId(row.get(0)?),
+        thread: ThreadId(row.get(1)?),
+        account: row.get(2)?,
+        source: SourceKind::parse(&source).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("unknown source kind {source:?}").into(),
+            )
+        })?,
+        message_id: row.get(4)?,
+        date: row.get(5)?,
+        received: row.get(6)?,
+        sender: row.get(7)?,
+        subject: row.get(8)?,
+        flags: Flags::from_bits(row.get(9)?),
+        tags: Vec::new(),
+        folders: Vec::new(),
+        attachments: row.get(10)?,
+        size: row.get(11)?,
+        warnings: warnings
+            .map(|w| w.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
+    })
+}

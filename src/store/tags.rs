@@ -1,0 +1,111 @@
+//! Tags, and the flags that notmuch users type as tags.
+
+use rusqlite::{TransactionBehavior, params};
+
+use super::{Store, StoreError};
+use crate::model::{Flags, MessageId};
+
+/// Tags to add and remove. `unread`, `flagged`, `replied`, `draft` and
+/// `deleted` are the message's flags, not stored tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagChange {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// A flag spelled as a tag: sets `flags` to `value` when added.
+fn flag_tag(tag: &str, flags: &mut Flags, added: bool) -> bool {
+    match tag {
+        "unread" => flags.seen = !added,
+        "flagged" => flags.flagged = added,
+        "replied" => flags.answered = added,
+        "draft" => flags.draft = added,
+        "deleted" => flags.deleted = added,
+        _ => return false,
+    }
+    true
+}
+
+/// Whether `tag` names a flag rather than a stored tag.
+pub fn is_flag_tag(tag: &str) -> bool {
+    flag_tag(tag, &mut Flags::default(), true)
+}
+
+impl Store {
+    /// Applies `change` to `ids` in one transaction. Returns the messages that changed.
+    pub fn apply_tags(
+        &mut self,
+        ids: &[MessageId],
+        change: &TagChange,
+    ) -> Result<Vec<MessageId>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 = tx.query_row(
+            "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
+            [],
+            |row| row.get(0),
+        )?;
+        let mut changed = Vec::new();
+        {
+            let mut add =
+                tx.prepare_cached("INSERT OR IGNORE INTO tags (message_id, tag) VALUES (?1, ?2)")?;
+            let mut remove =
+                tx.prepare_cached("DELETE FROM tags WHERE message_id = ?1 AND tag = ?2")?;
+            let mut flags_of = tx.prepare_cached("SELECT flags FROM messages WHERE id = ?1")?;
+            let mut set_flags =
+                tx.prepare_cached("UPDATE messages SET flags = ?2 WHERE id = ?1")?;
+            let mut bump =
+                tx.prepare_cached("UPDATE messages SET change_seq = ?2 WHERE id = ?1")?;
+            for &id in ids {
+                let old = Flags::from_bits(flags_of.query_row([id.0], |row| row.get(0))?);
+                let mut flags = old;
+                let mut touched = false;
+                for (tags, added) in [(&change.add, true), (&change.remove, false)] {
+                    for tag in tags {
+                        if !flag_tag(tag, &mut flags, added) {
+                            let statement = if added { &mut add } else { &mut remove };
+                            touched |= statement.execute(params![id.0, tag])? > 0;
+                        }
+                    }
+                }
+                if flags != old {
+                    set_flags.execute(params![id.0, flags.bits()])?;
+                    touched = true;
+                }
+                if touched {
+                    bump.execute(params![id.0, seq])?;
+                    changed.push(id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Every stored tag name, sorted.
+    pub fn tag_names(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT tag FROM tags ORDER BY tag")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The tags a listing shows: flag tags (notmuch style) then stored tags.
+pub fn display_tags(flags: Flags, tags: &[String]) -> Vec<String> {
+    let flag_tags = [
+        (!flags.seen, "unread"),
+        (flags.flagged, "flagged"),
+        (flags.answered, "replied"),
+        (flags.draft, "draft"),
+        (flags.deleted, "deleted"),
+    ];
+    flag_tags
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_owned())
+        .chain(tags.iter().cloned())
+        .collect()
+}

@@ -1,0 +1,273 @@
+use std::os::unix::fs::PermissionsExt;
+
+use super::write::Write;
+use super::*;
+use crate::model::{Message, MessageId, Participant, SourceKind, ThreadId};
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+    (dir, store)
+}
+
+fn mail(id: &str, subject: &str, refs: &[&str]) -> Message {
+    Message {
+        message_id: Some(id.to_owned()),
+        in_reply_to: refs.last().map(|r| r.to_string()).into_iter().collect(),
+        references: refs.iter().map(|r| r.to_string()).collect(),
+        from: vec![Participant {
+            name: Some("Ann".into()),
+            address: "ann@example.org".into(),
+        }],
+        subject: Some(subject.to_owned()),
+        date: Some(1_000_000),
+        body: format!("body of {id}"),
+        ..Message::default()
+    }
+}
+
+fn location(remote_id: &str) -> Location {
+    Location {
+        folder: "INBOX".into(),
+        remote_id: remote_id.into(),
+    }
+}
+
+/// Stores messages, each at its own location, in one batch; returns their ids.
+fn put(store: &mut Store, account: AccountId, messages: &[(&str, Message)]) -> BatchOutcome {
+    let locations: Vec<Location> = messages
+        .iter()
+        .map(|(remote, _)| location(remote))
+        .collect();
+    let raws: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|(_, m)| {
+            format!(
+                "Message-ID: <{}>\n\n{}",
+                m.message_id.clone().unwrap_or_default(),
+                m.body
+            )
+            .into_bytes()
+        })
+        .collect();
+    let writes: Vec<Write<'_>> = messages
+        .iter()
+        .zip(&locations)
+        .zip(&raws)
+        .map(|(((_, message), location), raw)| {
+            Write::New(NewMessage {
+                location,
+                source: SourceKind::Maildir,
+                raw,
+                flags: Flags::default(),
+                received: None,
+                message,
+            })
+        })
+        .collect();
+    store.commit_batch(account, &writes, "cursor-1").unwrap()
+}
+
+fn thread_of(store: &Store, id: MessageId) -> ThreadId {
+    store.summary(id).unwrap().unwrap().thread
+}
+
+#[test]
+fn new_store_is_private_and_migrated() {
+    let (dir, store) = store();
+    let mode = std::fs::metadata(dir.path().join("store.sqlite3"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let version: usize = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, latest_version());
+}
+
+#[test]
+fn refuses_a_store_from_a_newer_version() {
+    let (dir, store) = store();
+    store.conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(store);
+    let error = Store::open(&dir.path().join("store.sqlite3"))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, StoreError::TooNew { found: 999, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn batch_stores_raw_fields_and_cursor() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let outcome = put(&mut store, account, &[("a", mail("a@x", "Hello", &[]))]);
+    assert_eq!(outcome.added.len(), 1);
+    let id = outcome.added[0].1;
+    let summary = store.summary(id).unwrap().unwrap();
+    assert_eq!(summary.subject.as_deref(), Some("Hello"));
+    assert_eq!(summary.sender.as_deref(), Some("Ann <ann@example.org>"));
+    assert_eq!(summary.folders, vec!["INBOX".to_owned()]);
+    assert_eq!(
+        store.raw(id).unwrap().unwrap(),
+        b"Message-ID: <a@x>\n\nbody of a@x"
+    );
+    assert_eq!(store.cursor(account).unwrap(), "cursor-1");
+    assert_eq!(store.change_seq().unwrap(), outcome.seq);
+}
+
+#[test]
+fn same_location_or_same_content_is_a_duplicate() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    put(&mut store, account, &[("a", mail("a@x", "Hello", &[]))]);
+    let again = put(&mut store, account, &[("a", mail("a@x", "Hello", &[]))]);
+    assert_eq!((again.added.len(), again.duplicates), (0, 1));
+    let copy = put(&mut store, account, &[("b", mail("a@x", "Hello", &[]))]);
+    assert_eq!((copy.added.len(), copy.duplicates), (0, 1));
+    assert_eq!(store.stats().unwrap().messages, 1);
+    assert_eq!(store.known_locations(account).unwrap().len(), 2);
+    // Another account keeps its own copy.
+    let other = store.ensure_account("work", "local").unwrap();
+    assert_eq!(
+        put(&mut store, other, &[("a", mail("a@x", "Hello", &[]))])
+            .added
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn account_kinds_do_not_mix() {
+    let (_dir, store) = store();
+    store.ensure_account("home", "local").unwrap();
+    let error = store.ensure_account("home", "imap").unwrap_err();
+    assert!(error.to_string().contains("local account"), "{error}");
+}
+
+#[test]
+fn content_hash_ignores_line_endings_and_trace_headers() {
+    let message = mail("a@x", "Hello", &[]);
+    let lf =
+        super::write::content_hash(&message, b"Received: one\nMessage-ID: <a@x>\n\nHi\nthere\n");
+    let crlf = super::write::content_hash(&message, b"Message-ID: <a@x>\r\n\r\nHi\r\nthere\r\n");
+    let other = super::write::content_hash(&message, b"Message-ID: <a@x>\n\nHi\nthere!\n");
+    assert_eq!(lf, crlf);
+    assert_ne!(lf, other);
+}
+
+#[test]
+fn replies_join_their_thread_in_any_order() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    // The reply arrives before its parent; a sibling refers to the same missing root.
+    let first = put(
+        &mut store,
+        account,
+        &[("2", mail("2@x", "Re: plan", &["1@x"]))],
+    );
+    let second = put(
+        &mut store,
+        account,
+        &[
+            ("3", mail("3@x", "Re: plan", &["0@x", "9@x"])),
+            ("s", mail("s@x", "Re: plan", &["0@x"])),
+        ],
+    );
+    let reply = first.added[0].1;
+    let (unrelated, sibling) = (second.added[0].1, second.added[1].1);
+    assert_eq!(thread_of(&store, unrelated), thread_of(&store, sibling));
+    let parent = put(&mut store, account, &[("1", mail("1@x", "plan", &["0@x"]))]);
+    let parent = parent.added[0].1;
+    let thread = thread_of(&store, parent);
+    for id in [reply, unrelated, sibling] {
+        assert_eq!(thread_of(&store, id), thread);
+    }
+    assert_eq!(store.thread(thread).unwrap().len(), 4);
+}
+
+#[test]
+fn subject_fallback_only_for_replies() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let root = put(
+        &mut store,
+        account,
+        &[("1", mail("1@x", "[list] Weekly plan", &[]))],
+    )
+    .added[0]
+        .1;
+    let reply = put(
+        &mut store,
+        account,
+        &[("2", mail("2@x", "RE: Re[2]: weekly   PLAN", &[]))],
+    )
+    .added[0]
+        .1;
+    let same_subject = put(
+        &mut store,
+        account,
+        &[("3", mail("3@x", "Weekly plan", &[]))],
+    )
+    .added[0]
+        .1;
+    assert_eq!(thread_of(&store, reply), thread_of(&store, root));
+    assert_ne!(thread_of(&store, same_subject), thread_of(&store, root));
+}
+
+#[test]
+fn tags_and_flag_tags() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let id = put(&mut store, account, &[("1", mail("1@x", "Hi", &[]))]).added[0].1;
+    let change = TagChange {
+        add: vec!["work".into(), "flagged".into()],
+        remove: vec!["unread".into()],
+    };
+    assert_eq!(store.apply_tags(&[id], &change).unwrap(), vec![id]);
+    let summary = store.summary(id).unwrap().unwrap();
+    assert_eq!(summary.tags, vec!["work".to_owned()]);
+    assert!(summary.flags.seen && summary.flags.flagged);
+    assert_eq!(
+        display_tags(summary.flags, &summary.tags),
+        vec!["flagged", "work"]
+    );
+    // Applying the same change again changes nothing.
+    assert!(store.apply_tags(&[id], &change).unwrap().is_empty());
+    assert_eq!(store.tag_names().unwrap(), vec!["work".to_owned()]);
+}
+
+#[test]
+fn flag_changes_bump_the_change_sequence() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let id = put(&mut store, account, &[("1", mail("1@x", "Hi", &[]))]).added[0].1;
+    let seen = Flags {
+        seen: true,
+        ..Flags::default()
+    };
+    let loc = location("1");
+    let outcome = store
+        .commit_batch(
+            account,
+            &[Write::Flags {
+                location: &loc,
+                flags: seen,
+            }],
+            "c2",
+        )
+        .unwrap();
+    assert_eq!(outcome.flags_changed, 1);
+    assert!(store.summary(id).unwrap().unwrap().flags.seen);
+    assert_eq!(
+        store
+            .changed_since(outcome.seq - 1, MessageId(0), 10)
+            .unwrap(),
+        vec![id]
+    );
+    assert_eq!(store.known_locations(account).unwrap()[&loc], seen);
+}

@@ -1,0 +1,281 @@
+//! Batched writes: one transaction per batch, deduplicated, cursor included.
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::{AccountId, Store, StoreError, threads};
+use crate::model::{Flags, Location, Message, MessageId, Participant, SourceKind};
+
+/// zstd level for raw bytes: fast enough to keep import I/O-bound, ~4x on mail.
+const RAW_COMPRESSION_LEVEL: i32 = 3;
+
+/// A normalized message with what the store keeps beside it.
+pub struct NewMessage<'a> {
+    pub location: &'a Location,
+    pub source: SourceKind,
+    pub raw: &'a [u8],
+    pub flags: Flags,
+    pub received: Option<i64>,
+    pub message: &'a Message,
+}
+
+/// One write of a batch.
+pub enum Write<'a> {
+    New(NewMessage<'a>),
+    Flags {
+        location: &'a Location,
+        flags: Flags,
+    },
+}
+
+/// What a committed batch did.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// The change sequence number given to every row this batch touched.
+    pub seq: i64,
+    /// Newly stored messages: (position in the batch, id).
+    pub added: Vec<(usize, MessageId)>,
+    /// New items that were already stored (same location, or same content).
+    pub duplicates: usize,
+    /// Stored items whose flags changed.
+    pub flags_changed: usize,
+}
+
+impl Store {
+    /// Stores a batch and the account's new cursor in one transaction.
+    pub fn commit_batch(
+        &mut self,
+        account: AccountId,
+        writes: &[Write<'_>],
+        cursor: &str,
+    ) -> Result<BatchOutcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 = tx.query_row(
+            "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
+            [],
+            |row| row.get(0),
+        )?;
+        let mut outcome = BatchOutcome {
+            seq,
+            ..BatchOutcome::default()
+        };
+        for (position, write) in writes.iter().enumerate() {
+            match write {
+                Write::New(new) => match insert(&tx, account, new, seq)? {
+                    Some(id) => outcome.added.push((position, id)),
+                    None => outcome.duplicates += 1,
+                },
+                Write::Flags { location, flags } => {
+                    if set_location_flags(&tx, account, location, *flags, seq)? {
+                        outcome.flags_changed += 1;
+                    }
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO cursors (account_id, cursor) VALUES (?1, ?2)
+             ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor",
+            params![account.0, cursor],
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+}
+
+/// Inserts a message, or records a new location of one already stored.
+/// Returns the new id, or `None` for a duplicate.
+fn insert(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    new: &NewMessage<'_>,
+    seq: i64,
+) -> Result<Option<MessageId>, StoreError> {
+    if location_message(tx, account, new.location)?.is_some() {
+        set_location_flags(tx, account, new.location, new.flags, seq)?;
+        return Ok(None);
+    }
+    let hash = content_hash(new.message, new.raw);
+    let same_content: Option<i64> = tx
+        .prepare_cached("SELECT id FROM messages WHERE account_id = ?1 AND content_hash = ?2")?
+        .query_row(params![account.0, hash.as_slice()], |row| row.get(0))
+        .optional()?;
+    if let Some(existing) = same_content {
+        insert_location(tx, account, new.location, existing, new.flags)?;
+        tx.prepare_cached("UPDATE messages SET change_seq = ?2 WHERE id = ?1")?
+            .execute(params![existing, seq])?;
+        return Ok(None);
+    }
+
+    let message = new.message;
+    let subject = threads::Subject::of(message.subject.as_deref());
+    let attachments = i64::try_from(message.attachments.len()).unwrap_or(i64::MAX);
+    let warnings = (!message.warnings.is_empty()).then(|| message.warnings.join("\n"));
+    tx.prepare_cached(
+        "INSERT INTO messages (account_id, source, thread_id, message_id, content_hash, subject,
+            base_subject, sender, date, received, flags, attachments, size, warnings, change_seq)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        account.0,
+        new.source.as_str(),
+        message.message_id,
+        hash.as_slice(),
+        message.subject,
+        subject.base,
+        message.from.first().map(display_participant),
+        message.date,
+        new.received,
+        new.flags.bits(),
+        attachments,
+        new.raw.len(),
+        warnings,
+        seq,
+    ])?;
+    let id = tx.last_insert_rowid();
+    let compressed = zstd::bulk::compress(new.raw, RAW_COMPRESSION_LEVEL)
+        .map_err(|error| StoreError::Raw(id, error))?;
+    tx.prepare_cached("INSERT INTO raw (message_id, zstd) VALUES (?1, ?2)")?
+        .execute(params![id, compressed])?;
+    insert_participants(tx, id, message)?;
+    insert_refs(tx, id, message)?;
+    insert_location(tx, account, new.location, id, new.flags)?;
+    threads::assign(tx, account, MessageId(id), message, &subject, seq)?;
+    Ok(Some(MessageId(id)))
+}
+
+fn location_message(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    location: &Location,
+) -> Result<Option<(i64, u8)>, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT message_id, flags FROM locations
+             WHERE account_id = ?1 AND folder = ?2 AND remote_id = ?3",
+        )?
+        .query_row(
+            params![account.0, location.folder, location.remote_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+fn insert_location(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    location: &Location,
+    message: i64,
+    flags: Flags,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO locations (account_id, folder, remote_id, message_id, flags)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        account.0,
+        location.folder,
+        location.remote_id,
+        message,
+        flags.bits()
+    ])?;
+    Ok(())
+}
+
+/// Sets the flags of a stored location and of its message; false when unchanged or unknown.
+fn set_location_flags(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    location: &Location,
+    flags: Flags,
+    seq: i64,
+) -> Result<bool, StoreError> {
+    let Some((message, old)) = location_message(tx, account, location)? else {
+        return Ok(false);
+    };
+    if old == flags.bits() {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "UPDATE locations SET flags = ?4 WHERE account_id = ?1 AND folder = ?2 AND remote_id = ?3",
+    )?
+    .execute(params![
+        account.0,
+        location.folder,
+        location.remote_id,
+        flags.bits()
+    ])?;
+    tx.prepare_cached("UPDATE messages SET flags = ?2, change_seq = ?3 WHERE id = ?1")?
+        .execute(params![message, flags.bits(), seq])?;
+    Ok(true)
+}
+
+fn insert_participants(tx: &Transaction<'_>, id: i64, message: &Message) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO participants (message_id, role, position, name, address)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let roles = [
+        ("from", &message.from),
+        ("to", &message.to),
+        ("cc", &message.cc),
+        ("bcc", &message.bcc),
+    ];
+    for (role, people) in roles {
+        for (position, person) in people.iter().enumerate() {
+            stmt.execute(params![id, role, position, person.name, person.address])?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores In-Reply-To and References ids (deduplicated) for threading.
+fn insert_refs(tx: &Transaction<'_>, id: i64, message: &Message) -> Result<(), StoreError> {
+    let mut stmt =
+        tx.prepare_cached("INSERT INTO refs (message_id, position, ref) VALUES (?1, ?2, ?3)")?;
+    for (position, reference) in threads::references(message).iter().enumerate() {
+        stmt.execute(params![id, position, reference])?;
+    }
+    Ok(())
+}
+
+/// `Name <address>`, or the address alone.
+pub(super) fn display_participant(person: &Participant) -> String {
+    match &person.name {
+        Some(name) if !name.is_empty() => format!("{name} <{}>", person.address),
+        _ => person.address.clone(),
+    }
+}
+
+/// Identity of a message's content for deduplication: the Message-ID and
+/// the body (so trace headers added on the way do not matter), or the whole
+/// message when it has no Message-ID. Line endings are normalized to LF, as
+/// IMAP servers deliver CRLF and Maildirs usually hold LF.
+pub(super) fn content_hash(message: &Message, raw: &[u8]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    let hashed = match &message.message_id {
+        Some(id) => {
+            hasher.update(id.as_bytes());
+            hasher.update(b"\0");
+            body_of(raw)
+        }
+        None => raw,
+    };
+    for line in hashed.split(|&b| b == b'\n') {
+        hasher.update(line.strip_suffix(b"\r").unwrap_or(line));
+        hasher.update(b"\n");
+    }
+    *hasher.finalize().as_bytes()
+}
+
+/// The bytes after the header block (after the first empty line).
+fn body_of(raw: &[u8]) -> &[u8] {
+    let mut start = 0;
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        start += line.len();
+        if line == b"\n" || line == b"\r\n" {
+            return &raw[start..];
+        }
+    }
+    &[]
+}
