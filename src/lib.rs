@@ -13,8 +13,16 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod home;
 pub mod index;
 pub mod model;
 pub mod normalize;
+pub mod rpc;
 pub mod store;
 pub mod sync;
+
+/// Makes every file this process creates private to its owner (umask 077):
+/// the store, the index and everything else inbox writes hold personal mail.
+pub fn restrict_new_files() {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}

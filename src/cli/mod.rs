@@ -1,1 +1,137 @@
-//! The `inbox` command line.
+//! The `inbox` command line: parses arguments and calls the library.
+
+mod format;
+mod import;
+mod maintenance;
+mod search;
+mod tag;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::home::Home;
+use crate::index::Index;
+use crate::store::Store;
+
+/// One local, private, searchable store for all your messages.
+#[derive(Parser)]
+#[command(name = "inbox", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// More log output (-v: info, -vv: debug); also RUST_LOG.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import a Maildir (or a tree of them), an mbox file, or a directory of message files.
+    Import {
+        /// Maildir directory, mbox file, or directory tree to import.
+        path: PathBuf,
+        /// Account the messages belong to.
+        #[arg(long, default_value = "local")]
+        account: String,
+    },
+    /// Search messages (newest first); see README "Query language".
+    Search(search::SearchArgs),
+    /// Show one message.
+    Show {
+        /// Message id (as printed by `inbox search`).
+        id: i64,
+        /// Print the message as JSON.
+        #[arg(long, conflicts_with = "raw")]
+        json: bool,
+        /// Print the raw bytes exactly as stored.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Show the conversation a message belongs to, oldest first.
+    Thread {
+        /// Id of any message in the thread.
+        id: i64,
+        /// Print the thread as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add (+tag) and remove (-tag) tags on every message matching a query:
+    /// `inbox tag +work -inbox -- from:boss@example.com`.
+    #[command(allow_hyphen_values = true)]
+    Tag {
+        /// `+tag`/`-tag` changes, then (after an optional `--`) the query.
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
+    /// Counts of messages, threads, accounts, folders and tags, and disk use.
+    Stats {
+        /// Print the statistics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the command line; errors are printed with what to do about them.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("inbox: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let home = Home::from_env().context("cannot find where to keep data")?;
+    match cli.command {
+        Command::Import { path, account } => import::run(&home, &path, &account),
+        Command::Search(args) => search::search(&home, &args),
+        Command::Show { id, json, raw } => search::show(&home, id, json, raw),
+        Command::Thread { id, json } => search::thread(&home, id, json),
+        Command::Tag { args } => tag::run(&home, &args),
+        Command::Reindex => maintenance::reindex(&home),
+        Command::Stats { json } => maintenance::stats(&home, json),
+    }
+}
+
+/// Opens the store, creating the data directory on first use.
+fn open_store(home: &Home) -> anyhow::Result<Store> {
+    home.create()
+        .with_context(|| format!("cannot create the data directory {}", home.data_dir.display()))?;
+    Store::open(&home.store_path())
+        .with_context(|| format!("cannot open the store {}", home.store_path().display()))
+}
+
+/// Opens the index, creating it on first use.
+fn open_index(home: &Home) -> anyhow::Result<Index> {
+    Index::open(&home.index_dir()).with_context(|| {
+        format!(
+            "cannot open the search index {} (it can be rebuilt from the store: `inbox reindex`)",
+            home.index_dir().display()
+        )
+    })
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .init();
+}

@@ -19,7 +19,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 pub use migrations::latest_version;
-pub use read::{IndexEntry, Stats, Summary};
+pub use read::{Stats, Summary};
 pub use tags::{TagChange, display_tags, is_flag_tag};
 pub use write::{BatchOutcome, NewMessage, Write};
 

@@ -1,5 +1,7 @@
 //! Reads: message summaries, raw bytes, what the index needs, statistics.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -28,12 +30,6 @@ pub struct Summary {
     pub size: u64,
     /// Problems met when the message was read.
     pub warnings: Vec<String>,
-}
-
-/// A message to (re)index: its summary and raw bytes to normalize again.
-pub struct IndexEntry {
-    pub summary: Summary,
-    pub raw: Vec<u8>,
 }
 
 /// Counts for `inbox stats`.
@@ -117,31 +113,48 @@ impl Store {
             .transpose()
     }
 
-    /// Up to `limit` messages changed after `since_seq`, with ids above `after`, by id.
+    /// Up to `limit` summaries of messages changed after `since_seq`, with
+    /// ids above `after`, by id: what the index has not seen yet.
     pub fn changed_since(
         &self,
         since_seq: i64,
         after: MessageId,
         limit: usize,
-    ) -> Result<Vec<MessageId>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM messages WHERE change_seq > ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![since_seq, after.0, limit], |row| {
-            Ok(MessageId(row.get(0)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Summary and raw bytes of each of `ids` (unknown ids left out).
-    pub fn index_entries(&self, ids: &[MessageId]) -> Result<Vec<IndexEntry>, StoreError> {
-        let mut entries = Vec::with_capacity(ids.len());
-        for summary in self.summaries(ids)? {
-            if let Some(raw) = self.raw(summary.id)? {
-                entries.push(IndexEntry { summary, raw });
+    ) -> Result<Vec<Summary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE m.change_seq > ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut summaries: Vec<Summary> = stmt
+            .query_map(params![since_seq, after.0, limit], summary_row)?
+            .collect::<Result<_, _>>()?;
+        let (Some(first), Some(last)) = (summaries.first(), summaries.last()) else {
+            return Ok(summaries);
+        };
+        let range = params![since_seq, first.id.0, last.id.0];
+        let position: HashMap<i64, usize> =
+            summaries.iter().enumerate().map(|(i, s)| (s.id.0, i)).collect();
+        for (sql, folders) in [
+            ("SELECT l.message_id, l.folder FROM locations l JOIN messages m ON m.id = l.message_id
+              WHERE m.change_seq > ?1 AND m.id BETWEEN ?2 AND ?3 ORDER BY l.folder", true),
+            ("SELECT t.message_id, t.tag FROM tags t JOIN messages m ON m.id = t.message_id
+              WHERE m.change_seq > ?1 AND m.id BETWEEN ?2 AND ?3 ORDER BY t.tag", false),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(range)?;
+            while let Some(row) = rows.next()? {
+                let Some(&i) = position.get(&row.get::<_, i64>(0)?) else {
+                    continue;
+                };
+                let list = if folders { &mut summaries[i].folders } else { &mut summaries[i].tags };
+                let value: String = row.get(1)?;
+                if !list.contains(&value) {
+                    list.push(value);
+                }
             }
         }
-        Ok(entries)
+        Ok(summaries)
     }
 
     /// The messages of a thread, oldest first.

@@ -61,7 +61,7 @@ fn put(store: &mut Store, account: AccountId, messages: &[(&str, Message)]) -> B
                 raw,
                 flags: Flags::default(),
                 received: None,
-                message,
+                message: message.clone(),
             })
         })
         .collect();

@@ -15,7 +15,7 @@ pub struct NewMessage<'a> {
     pub raw: &'a [u8],
     pub flags: Flags,
     pub received: Option<i64>,
-    pub message: &'a Message,
+    pub message: Message,
 }
 
 /// One write of a batch.
@@ -95,7 +95,7 @@ fn insert(
         set_location_flags(tx, account, new.location, new.flags, seq)?;
         return Ok(None);
     }
-    let hash = content_hash(new.message, new.raw);
+    let hash = content_hash(&new.message, new.raw);
     let same_content: Option<i64> = tx
         .prepare_cached("SELECT id FROM messages WHERE account_id = ?1 AND content_hash = ?2")?
         .query_row(params![account.0, hash.as_slice()], |row| row.get(0))
@@ -107,7 +107,7 @@ fn insert(
         return Ok(None);
     }
 
-    let message = new.message;
+    let message = &new.message;
     let subject = threads::Subject::of(message.subject.as_deref());
     let attachments = i64::try_from(message.attachments.len()).unwrap_or(i64::MAX);
     let warnings = (!message.warnings.is_empty()).then(|| message.warnings.join("\n"));

@@ -1,1 +1,84 @@
-//! Runs connectors through normalize, store and index.
+//! Runs a connector through the pipeline: normalize, store, index.
+//!
+//! The only module that calls the stages in order. The store commits each
+//! batch with the connector's cursor; the index follows the store by change
+//! sequence number, so it can always be caught up or rebuilt from it.
+
+mod indexer;
+mod sink;
+
+use std::time::{Duration, Instant};
+
+use inbox_connector_api::{Connector, ConnectorError, Cursor};
+
+pub use indexer::{catch_up_index, reindex};
+use sink::PipelineSink;
+
+use crate::index::{Index, IndexError};
+use crate::store::{Store, StoreError};
+
+/// Pipeline failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+}
+
+/// What one sync did.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Messages stored for the first time.
+    pub imported: u64,
+    /// Items already stored (same place, or same content elsewhere).
+    pub duplicates: u64,
+    /// Stored messages whose flags changed.
+    pub flags_changed: u64,
+    /// Messages stored with reading problems (kept raw, found by their headers and text).
+    pub with_warnings: u64,
+    /// Items the connector skipped, with its reasons (first few).
+    pub skipped: u64,
+    pub skipped_examples: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// Reports progress as items are committed.
+pub trait Progress {
+    /// `done` items processed so far.
+    fn advance(&self, done: u64);
+}
+
+/// No progress output.
+impl Progress for () {
+    fn advance(&self, _done: u64) {}
+}
+
+/// Syncs one account: `connector` from the account's saved cursor, each batch
+/// stored then indexed; the index is committed at the end (and every few
+/// thousand messages) with the store's change sequence number.
+pub async fn sync_account(
+    store: &mut Store,
+    index: &Index,
+    connector: &mut dyn Connector,
+    account: &str,
+    account_kind: &str,
+    progress: &dyn Progress,
+) -> Result<Report, SyncError> {
+    let started = Instant::now();
+    let account = store.ensure_account(account, account_kind)?;
+    let cursor = Cursor(store.cursor(account)?);
+    let mut writer = index.writer()?;
+    catch_up_index(store, &mut writer, index.indexed_seq()?.unwrap_or(0))?;
+    let mut sink = PipelineSink::new(store, &mut writer, account, progress)?;
+    let result = connector.sync(&cursor, &mut sink).await;
+    let mut report = sink.finish()?;
+    // Whatever the connector's outcome, what was stored gets indexed.
+    writer.commit(store.change_seq()?)?;
+    index.reload()?;
+    result?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}

@@ -1,0 +1,81 @@
+//! `inbox import PATH`: local Maildir / mbox import with progress.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{open_index, open_store};
+use crate::home::Home;
+use crate::sync::{self, Progress};
+
+/// A spinner with count and rate on a terminal; silent otherwise.
+pub(super) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(super) fn new(verb: &str) -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new_spinner();
+        let template = format!("{{spinner}} {verb} {{pos}} messages ({{per_sec}}, {{elapsed}})");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+pub(super) fn run(home: &Home, path: &Path, account: &str) -> anyhow::Result<ExitCode> {
+    let mut connector = inbox_connector_maildir::LocalConnector::open(path)
+        .with_context(|| format!("cannot import {}", path.display()))?;
+    let mut store = open_store(home)?;
+    let index = open_index(home)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("cannot start the async runtime")?;
+    let bar = Bar::new("importing");
+    let report = runtime.block_on(sync::sync_account(
+        &mut store,
+        &index,
+        &mut connector,
+        account,
+        "local",
+        &bar,
+    ))?;
+    drop(bar);
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "imported {} messages, {} duplicates, {} flag changes, {} with problems, {} skipped ({:.1} s, {:.0} msg/s)",
+        report.imported,
+        report.duplicates,
+        report.flags_changed,
+        report.with_warnings,
+        report.skipped,
+        seconds,
+        report.imported as f64 / seconds.max(1e-9),
+    );
+    for example in &report.skipped_examples {
+        eprintln!("  skipped {example}");
+    }
+    if report.skipped > report.skipped_examples.len() as u64 {
+        eprintln!("  (run with -v to see every skipped item)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

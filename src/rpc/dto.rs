@@ -1,0 +1,122 @@
+//! Serializable views of store and model types. Field names are part of the
+//! public interface (README: "JSON output"); add fields, never rename them.
+
+use serde::Serialize;
+
+use crate::model::{Attachment, Message, Participant};
+use crate::store::{Summary, display_tags};
+
+/// One search result.
+#[derive(Serialize)]
+pub struct SummaryDto {
+    pub id: i64,
+    pub thread: i64,
+    /// RFC 3339 UTC date (the Date header, else when it was received).
+    pub date: Option<String>,
+    /// Unix seconds of `date`.
+    pub timestamp: Option<i64>,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    /// Flag tags (`unread`, `flagged`, `replied`, `draft`, `deleted`) then user tags.
+    pub tags: Vec<String>,
+    pub account: String,
+    pub source: &'static str,
+    pub folders: Vec<String>,
+    pub message_id: Option<String>,
+    pub attachments: u32,
+    pub size: u64,
+}
+
+impl From<&Summary> for SummaryDto {
+    fn from(summary: &Summary) -> Self {
+        let timestamp = summary.date.or(summary.received);
+        SummaryDto {
+            id: summary.id.0,
+            thread: summary.thread.0,
+            date: timestamp.and_then(rfc3339),
+            timestamp,
+            from: summary.sender.clone(),
+            subject: summary.subject.clone(),
+            tags: display_tags(summary.flags, &summary.tags),
+            account: summary.account.clone(),
+            source: summary.source.as_str(),
+            folders: summary.folders.clone(),
+            message_id: summary.message_id.clone(),
+            attachments: summary.attachments,
+            size: summary.size,
+        }
+    }
+}
+
+/// A whole message: its summary plus participants, references, body and attachments.
+#[derive(Serialize)]
+pub struct MessageDto {
+    #[serde(flatten)]
+    pub summary: SummaryDto,
+    pub from_all: Vec<ParticipantDto>,
+    pub to: Vec<ParticipantDto>,
+    pub cc: Vec<ParticipantDto>,
+    pub bcc: Vec<ParticipantDto>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub list_id: Option<String>,
+    pub body: String,
+    pub attachment_list: Vec<AttachmentDto>,
+    pub warnings: Vec<String>,
+}
+
+impl MessageDto {
+    pub fn new(summary: &Summary, message: &Message) -> Self {
+        let people = |list: &[Participant]| list.iter().map(ParticipantDto::from).collect();
+        MessageDto {
+            summary: SummaryDto::from(summary),
+            from_all: people(&message.from),
+            to: people(&message.to),
+            cc: people(&message.cc),
+            bcc: people(&message.bcc),
+            in_reply_to: message.in_reply_to.clone(),
+            references: message.references.clone(),
+            list_id: message.list_id.clone(),
+            body: message.body.clone(),
+            attachment_list: message.attachments.iter().map(AttachmentDto::from).collect(),
+            warnings: message.warnings.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ParticipantDto {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+impl From<&Participant> for ParticipantDto {
+    fn from(person: &Participant) -> Self {
+        ParticipantDto {
+            name: person.name.clone(),
+            address: person.address.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AttachmentDto {
+    pub name: Option<String>,
+    pub mime_type: String,
+    pub size: u64,
+}
+
+impl From<&Attachment> for AttachmentDto {
+    fn from(attachment: &Attachment) -> Self {
+        AttachmentDto {
+            name: attachment.name.clone(),
+            mime_type: attachment.mime_type.clone(),
+            size: attachment.size,
+        }
+    }
+}
+
+fn rfc3339(timestamp: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(timestamp, 0)
+        .map(|date| date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}

@@ -1,0 +1,129 @@
+//! The [`Sink`] the pipeline gives connectors: normalizes, stores, indexes.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use inbox_connector_api::{Batch, Change, Flags, Location, Sink, SinkError};
+
+use super::{Progress, Report, SyncError, indexer};
+use crate::index::IndexWriter;
+use crate::model::{Message, MessageId};
+use crate::normalize::normalize;
+use crate::store::{AccountId, NewMessage, Store, Write};
+
+/// Changes per store transaction.
+const BATCH_SIZE: usize = 500;
+/// Messages between index commits during a long sync.
+const INDEX_COMMIT_EVERY: u64 = 20_000;
+/// How many skip reasons a report keeps.
+const SKIP_EXAMPLES: usize = 5;
+
+pub(super) struct PipelineSink<'a> {
+    store: &'a mut Store,
+    writer: &'a mut IndexWriter,
+    account: AccountId,
+    known: HashMap<Location, Flags>,
+    progress: &'a dyn Progress,
+    report: Report,
+    done: u64,
+    uncommitted: u64,
+}
+
+impl<'a> PipelineSink<'a> {
+    pub fn new(
+        store: &'a mut Store,
+        writer: &'a mut IndexWriter,
+        account: AccountId,
+        progress: &'a dyn Progress,
+    ) -> Result<Self, SyncError> {
+        let known = store.known_locations(account)?;
+        Ok(PipelineSink {
+            store,
+            writer,
+            account,
+            known,
+            progress,
+            report: Report::default(),
+            done: 0,
+            uncommitted: 0,
+        })
+    }
+
+    pub fn finish(self) -> Result<Report, SyncError> {
+        Ok(self.report)
+    }
+
+    fn store_batch(&mut self, batch: &Batch) -> Result<(), SyncError> {
+        let writes: Vec<Write<'_>> = batch
+            .changes
+            .iter()
+            .map(|change| match change {
+                Change::New(item) => Write::New(NewMessage {
+                    location: &item.location,
+                    source: item.source,
+                    raw: &item.bytes,
+                    flags: item.flags,
+                    received: item.received,
+                    message: normalize(&item.bytes),
+                }),
+                Change::Flags { location, flags } => Write::Flags {
+                    location,
+                    flags: *flags,
+                },
+            })
+            .collect();
+        let outcome = self.store.commit_batch(self.account, &writes, &batch.cursor.0)?;
+        let mut fresh: HashMap<MessageId, &Message> = HashMap::new();
+        for &(position, id) in &outcome.added {
+            if let Write::New(new) = &writes[position] {
+                self.report.with_warnings += u64::from(!new.message.warnings.is_empty());
+                fresh.insert(id, &new.message);
+            }
+        }
+        indexer::index_changes(self.store, self.writer, outcome.seq - 1, &fresh)?;
+        self.report.imported += outcome.added.len() as u64;
+        self.report.duplicates += outcome.duplicates as u64;
+        self.report.flags_changed += outcome.flags_changed as u64;
+        self.uncommitted += batch.changes.len() as u64;
+        if self.uncommitted >= INDEX_COMMIT_EVERY {
+            self.writer.commit(outcome.seq)?;
+            self.uncommitted = 0;
+        }
+        for change in &batch.changes {
+            let (location, flags) = match change {
+                Change::New(item) => (&item.location, item.flags),
+                Change::Flags { location, flags } => (location, *flags),
+            };
+            self.known.insert(location.clone(), flags);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Sink for PipelineSink<'_> {
+    fn batch_size(&self) -> usize {
+        BATCH_SIZE
+    }
+
+    fn known(&self, location: &Location) -> Option<Flags> {
+        self.known.get(location).copied()
+    }
+
+    async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
+        self.store_batch(&batch).map_err(|error| SinkError(error.to_string()))?;
+        self.done += batch.changes.len() as u64;
+        self.progress.advance(self.done);
+        Ok(())
+    }
+
+    fn warn(&mut self, location: &Location, message: &str) {
+        tracing::info!(folder = %location.folder, item = %location.remote_id, "{message}");
+        self.report.skipped += 1;
+        if self.report.skipped_examples.len() < SKIP_EXAMPLES {
+            self.report
+                .skipped_examples
+                .push(format!("{}/{}: {message}", location.folder, location.remote_id));
+        }
+    }
+}
