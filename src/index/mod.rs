@@ -1,1 +1,335 @@
 //! The tantivy index: derived from the store, rebuildable.
+//!
+//! It holds only what search needs: words of the text fields, keywords,
+//! flags, the date, and the message id (the only value read back). Each
+//! commit records the store sequence number it covers, so a restart knows
+//! where to resume. The query language lives in [`query`].
+
+mod clock;
+pub mod query;
+mod schema;
+#[cfg(test)]
+mod tests;
+mod translate;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::LockError;
+use tantivy::{
+    DocAddress, IndexBuilder, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
+    TantivyError, Term,
+};
+
+pub use clock::Clock;
+pub use query::{Query, QueryError, parse};
+
+use crate::model::{Flags, Message, MessageId, Participant, SourceKind, ThreadId};
+use query::Flag;
+use schema::Fields;
+use translate::Translator;
+
+/// Memory the writer may fill before it writes a segment, shared by its threads.
+const WRITER_MEMORY: usize = 100_000_000;
+/// Indexing threads of the writer.
+const WRITER_THREADS: usize = 2;
+
+/// Failures of the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot create the index directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the index at {path}: {source}; rebuild it with `inbox reindex`")]
+    Open { path: PathBuf, source: TantivyError },
+    #[error(
+        "the index at {0} was built by another version of inbox; rebuild it with `inbox reindex`"
+    )]
+    Incompatible(PathBuf),
+    #[error(
+        "another process is writing the index (is inboxd running?); stop it or wait, then retry"
+    )]
+    Locked,
+    #[error("the index records {0:?} as its last sequence number; rebuild it with `inbox reindex`")]
+    BadSeq(String),
+    #[error("index operation failed: {0}")]
+    Tantivy(#[from] TantivyError),
+}
+
+/// How search results are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    /// By date, newest first; undated messages last.
+    NewestFirst,
+    /// By date, oldest first; undated messages last.
+    OldestFirst,
+    /// Best text match first.
+    Relevance,
+}
+
+/// What the index learns about one message.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexDoc<'a> {
+    pub id: MessageId,
+    pub thread: ThreadId,
+    pub account: &'a str,
+    pub source: SourceKind,
+    pub folders: &'a [String],
+    pub flags: Flags,
+    pub tags: &'a [String],
+    /// When the message arrived (Unix seconds); its date when it has none.
+    pub received: Option<i64>,
+    pub message: &'a Message,
+}
+
+/// An open index with one reader; searches see the commits up to the last [`Index::reload`].
+pub struct Index {
+    index: tantivy::Index,
+    reader: IndexReader,
+    fields: Fields,
+    clock: Clock,
+}
+
+impl Index {
+    /// Opens the index in `dir`, creating the directory and an empty index if missing.
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        std::fs::create_dir_all(dir).map_err(|source| IndexError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let open_error = |source| IndexError::Open {
+            path: dir.to_owned(),
+            source,
+        };
+        let directory = MmapDirectory::open(dir).map_err(|error| open_error(error.into()))?;
+        let (schema, fields) = Fields::build();
+        let index = IndexBuilder::new()
+            .schema(schema)
+            .tokenizers(schema::tokenizers())
+            .open_or_create(directory)
+            .map_err(|error| match error {
+                TantivyError::SchemaError(_) => IndexError::Incompatible(dir.to_owned()),
+                error => open_error(error),
+            })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(open_error)?;
+        Ok(Index {
+            index,
+            reader,
+            fields,
+            clock: Clock::Local,
+        })
+    }
+
+    /// Sets the clock that `date:` values resolve against (the local clock by default).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// Starts the one writer; fails with [`IndexError::Locked`] while another exists.
+    pub fn writer(&self) -> Result<IndexWriter, IndexError> {
+        let writer = self
+            .index
+            .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
+            .map_err(|error| match error {
+                TantivyError::LockFailure(LockError::LockBusy, _) => IndexError::Locked,
+                error => IndexError::Tantivy(error),
+            })?;
+        Ok(IndexWriter {
+            writer,
+            fields: self.fields.clone(),
+        })
+    }
+
+    /// The ids of the messages matching `query`, in `sort` order, skipping
+    /// the first `offset` and returning at most `limit`.
+    pub fn search(
+        &self,
+        query: &Query,
+        sort: Sort,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<MessageId>, IndexError> {
+        let searcher = self.reader.searcher();
+        let total = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        if limit == 0 || offset >= total {
+            return Ok(Vec::new());
+        }
+        let top = TopDocs::with_limit(limit.min(total - offset)).and_offset(offset);
+        let query = self.translate(query);
+        let addresses: Vec<DocAddress> = match sort {
+            Sort::NewestFirst | Sort::OldestFirst => {
+                let order = if sort == Sort::NewestFirst {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let by_date = top.order_by_fast_field::<i64>(schema::DATE, order);
+                let hits = searcher.search(&query, &by_date)?;
+                hits.into_iter().map(|(_, address)| address).collect()
+            }
+            Sort::Relevance => {
+                let hits = searcher.search(&query, &top.order_by_score())?;
+                hits.into_iter().map(|(_, address)| address).collect()
+            }
+        };
+        message_ids(&searcher, &addresses)
+    }
+
+    /// How many messages match `query`.
+    pub fn count(&self, query: &Query) -> Result<usize, IndexError> {
+        let searcher = self.reader.searcher();
+        Ok(searcher.search(&self.translate(query), &Count)?)
+    }
+
+    /// The store sequence number saved by the last commit, if any.
+    pub fn indexed_seq(&self) -> Result<Option<i64>, IndexError> {
+        let Some(payload) = self.index.load_metas()?.payload else {
+            return Ok(None);
+        };
+        payload
+            .parse()
+            .map(Some)
+            .map_err(|_| IndexError::BadSeq(payload))
+    }
+
+    /// Makes searches see the latest commit.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    fn translate(&self, query: &Query) -> Box<dyn tantivy::query::Query> {
+        Translator::new(&self.fields, self.clock).translate(query)
+    }
+}
+
+/// Reads the message id of each hit from the `id` fast field.
+fn message_ids(searcher: &Searcher, hits: &[DocAddress]) -> Result<Vec<MessageId>, IndexError> {
+    let mut columns = vec![None; searcher.segment_readers().len()];
+    let mut ids = Vec::with_capacity(hits.len());
+    for hit in hits {
+        let slot = &mut columns[hit.segment_ord as usize];
+        if slot.is_none() {
+            let column = searcher
+                .segment_reader(hit.segment_ord)
+                .fast_fields()
+                .i64(schema::ID)?;
+            *slot = Some(column);
+        }
+        if let Some(id) = slot.as_ref().and_then(|column| column.first(hit.doc_id)) {
+            ids.push(MessageId(id));
+        }
+    }
+    Ok(ids)
+}
+
+/// The one writer of an index. Changes become visible to searches after
+/// [`IndexWriter::commit`] and [`Index::reload`].
+pub struct IndexWriter {
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    fields: Fields,
+}
+
+impl IndexWriter {
+    /// Adds the message, replacing any document with the same id.
+    pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), IndexError> {
+        self.delete(doc.id);
+        self.writer.add_document(self.document(doc))?;
+        Ok(())
+    }
+
+    /// Removes the message's document, if any.
+    pub fn delete(&mut self, id: MessageId) {
+        self.writer
+            .delete_term(Term::from_field_i64(self.fields.id, id.0));
+    }
+
+    /// Removes every document (before a full rebuild).
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes the changes durable, recording that they cover the store up to `seq`.
+    pub fn commit(&mut self, seq: i64) -> Result<(), IndexError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&seq.to_string());
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Waits for background segment merges to finish, then releases the writer.
+    /// Uncommitted changes are dropped.
+    pub fn finish(self) -> Result<(), IndexError> {
+        Ok(self.writer.wait_merging_threads()?)
+    }
+
+    fn document(&self, doc: &IndexDoc) -> TantivyDocument {
+        let fields = &self.fields;
+        let message = doc.message;
+        let mut document = TantivyDocument::new();
+        document.add_i64(fields.id, doc.id.0);
+        document.add_i64(fields.thread, doc.thread.0);
+        if let Some(date) = message.date.or(doc.received) {
+            document.add_i64(fields.date, date);
+        }
+        for participant in &message.from {
+            document.add_text(fields.from, participant_text(participant));
+        }
+        for participant in message.to.iter().chain(&message.cc).chain(&message.bcc) {
+            document.add_text(fields.to, participant_text(participant));
+        }
+        for participant in &message.cc {
+            document.add_text(fields.cc, participant_text(participant));
+        }
+        if let Some(subject) = &message.subject {
+            document.add_text(fields.subject, subject);
+        }
+        document.add_text(fields.body, &message.body);
+        for tag in doc.tags {
+            document.add_text(fields.tag, tag);
+        }
+        for flag in flags_of(doc.flags, !message.attachments.is_empty()) {
+            document.add_text(fields.flag, flag.as_str());
+        }
+        document.add_text(fields.account, doc.account);
+        for folder in doc.folders {
+            document.add_text(fields.folder, folder);
+        }
+        document.add_text(fields.source, doc.source.as_str());
+        if let Some(message_id) = &message.message_id {
+            document.add_text(fields.message_id, message_id);
+        }
+        document
+    }
+}
+
+/// Name and address, searched together.
+fn participant_text(participant: &Participant) -> String {
+    match &participant.name {
+        Some(name) => format!("{name} {}", participant.address),
+        None => participant.address.clone(),
+    }
+}
+
+/// The flags indexed for a message: `seen` or `unread`, and the others it has.
+fn flags_of(flags: Flags, has_attachments: bool) -> Vec<Flag> {
+    let read = if flags.seen { Flag::Seen } else { Flag::Unread };
+    [
+        (true, read),
+        (flags.flagged, Flag::Flagged),
+        (flags.answered, Flag::Replied),
+        (flags.draft, Flag::Draft),
+        (flags.deleted, Flag::Deleted),
+        (has_attachments, Flag::Attachment),
+    ]
+    .into_iter()
+    .filter_map(|(set, flag)| set.then_some(flag))
+    .collect()
+}

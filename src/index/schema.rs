@@ -1,0 +1,110 @@
+//! The index layout: which fields exist, how they are split into words.
+//!
+//! Nothing is stored but the message id (a fast field); the store keeps
+//! the messages themselves.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenizerManager,
+};
+
+/// Splits text into lowercase runs of letters and digits.
+pub(crate) const WORDS: &str = "inbox_words";
+/// Keeps a keyword whole, lowercased.
+pub(crate) const KEYWORD: &str = "inbox_keyword";
+/// Words of this many bytes or more are left out of the index.
+const LONGEST_WORD: usize = 40;
+
+/// Name of the fast field the results are sorted on.
+pub(crate) const DATE: &str = "date";
+/// Name of the fast field holding the message id.
+pub(crate) const ID: &str = "id";
+
+/// The fields of the index schema.
+#[derive(Clone, Debug)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub thread: Field,
+    pub date: Field,
+    pub from: Field,
+    pub to: Field,
+    pub cc: Field,
+    pub subject: Field,
+    pub body: Field,
+    pub tag: Field,
+    pub flag: Field,
+    pub account: Field,
+    pub folder: Field,
+    pub source: Field,
+    pub message_id: Field,
+}
+
+impl Fields {
+    /// The schema and its fields.
+    pub(crate) fn build() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(WORDS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let keyword = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(KEYWORD)
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        );
+        let fields = Fields {
+            id: builder.add_i64_field(ID, INDEXED | FAST),
+            thread: builder.add_i64_field("thread", INDEXED),
+            date: builder.add_i64_field(DATE, FAST),
+            from: builder.add_text_field("from", text.clone()),
+            to: builder.add_text_field("to", text.clone()),
+            cc: builder.add_text_field("cc", text.clone()),
+            subject: builder.add_text_field("subject", text.clone()),
+            body: builder.add_text_field("body", text),
+            tag: builder.add_text_field("tag", keyword.clone()),
+            flag: builder.add_text_field("flag", keyword.clone()),
+            account: builder.add_text_field("account", keyword.clone()),
+            folder: builder.add_text_field("folder", keyword.clone()),
+            source: builder.add_text_field("source", keyword.clone()),
+            message_id: builder.add_text_field("message_id", keyword),
+        };
+        (builder.build(), fields)
+    }
+}
+
+/// The analyzer of text fields (also used on query words).
+pub(crate) fn words_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONGEST_WORD))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// The analyzer of keyword fields (also used on query keywords).
+pub(crate) fn keyword_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .build()
+}
+
+/// The tokenizers the schema names.
+pub(crate) fn tokenizers() -> TokenizerManager {
+    let manager = TokenizerManager::default();
+    manager.register(WORDS, words_analyzer());
+    manager.register(KEYWORD, keyword_analyzer());
+    manager
+}
+
+/// The tokens `analyzer` makes of `text`.
+pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while stream.advance() {
+        tokens.push(stream.token().text.clone());
+    }
+    tokens
+}

@@ -1,0 +1,170 @@
+//! From our [`Query`] to a tantivy query over the schema in [`super::schema`].
+
+use std::ops::Bound;
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery,
+    Query as TantivyQuery, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::clock::Clock;
+use super::query::{DateRange, KeywordField, Query, TextField};
+use super::schema::{Fields, keyword_analyzer, tokens, words_analyzer};
+
+/// How many indexed words the last word of a phrase prefix may stand for.
+const PHRASE_PREFIX_EXPANSIONS: u32 = 1_000;
+
+type Boxed = Box<dyn TantivyQuery>;
+
+/// Translates queries; dates resolve against `clock` when translated.
+pub(crate) struct Translator<'a> {
+    fields: &'a Fields,
+    clock: Clock,
+    words: TextAnalyzer,
+    keywords: TextAnalyzer,
+}
+
+impl<'a> Translator<'a> {
+    pub(crate) fn new(fields: &'a Fields, clock: Clock) -> Translator<'a> {
+        Translator {
+            fields,
+            clock,
+            words: words_analyzer(),
+            keywords: keyword_analyzer(),
+        }
+    }
+
+    pub(crate) fn translate(&mut self, query: &Query) -> Boxed {
+        match query {
+            Query::All => Box::new(AllQuery),
+            Query::Text {
+                field,
+                text,
+                prefix,
+            } => self.text(*field, text, *prefix),
+            Query::Keyword {
+                field,
+                value,
+                prefix,
+            } => self.keyword(*field, value, *prefix),
+            Query::Flag(flag) => self.term(Term::from_field_text(self.fields.flag, flag.as_str())),
+            Query::Thread(thread) => self.term(Term::from_field_i64(self.fields.thread, thread.0)),
+            Query::Date(range) => self.date(range),
+            Query::And(queries) => self.and(queries),
+            Query::Or(queries) => Box::new(BooleanQuery::new(
+                queries
+                    .iter()
+                    .map(|query| (Occur::Should, self.translate(query)))
+                    .collect(),
+            )),
+            Query::Not(query) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Boxed),
+                (Occur::MustNot, self.translate(query)),
+            ])),
+        }
+    }
+
+    /// Negated parts become exclusions; with nothing positive left, they
+    /// exclude from every message.
+    fn and(&mut self, queries: &[Query]) -> Boxed {
+        let mut clauses: Vec<(Occur, Boxed)> = queries
+            .iter()
+            .map(|query| match query {
+                Query::Not(inner) => (Occur::MustNot, self.translate(inner)),
+                _ => (Occur::Must, self.translate(query)),
+            })
+            .collect();
+        if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn text(&mut self, field: TextField, text: &str, prefix: bool) -> Boxed {
+        let fields = &self.fields;
+        let targets = match field {
+            TextField::Any => vec![fields.from, fields.to, fields.subject, fields.body],
+            TextField::From => vec![fields.from],
+            TextField::To => vec![fields.to],
+            TextField::Cc => vec![fields.cc],
+            TextField::Subject => vec![fields.subject],
+            TextField::Body => vec![fields.body],
+        };
+        let words = tokens(&mut self.words, text);
+        let mut per_field: Vec<Boxed> = targets
+            .into_iter()
+            .map(|target| words_query(target, &words, prefix))
+            .collect();
+        if per_field.len() == 1 {
+            per_field.remove(0)
+        } else {
+            Box::new(BooleanQuery::union(per_field))
+        }
+    }
+
+    fn keyword(&mut self, field: KeywordField, value: &str, prefix: bool) -> Boxed {
+        let target = match field {
+            KeywordField::Tag => self.fields.tag,
+            KeywordField::Account => self.fields.account,
+            KeywordField::Folder => self.fields.folder,
+            KeywordField::Source => self.fields.source,
+            KeywordField::MessageId => self.fields.message_id,
+        };
+        let lower = tokens(&mut self.keywords, value).concat();
+        let term = Term::from_field_text(target, &lower);
+        if prefix {
+            Box::new(PhrasePrefixQuery::new(vec![term]))
+        } else {
+            self.term(term)
+        }
+    }
+
+    fn date(&self, range: &DateRange) -> Boxed {
+        let field = self.fields.date;
+        let (start, end) = self.clock.resolve(range);
+        if let (Some(start), Some(end)) = (start, end)
+            && start >= end
+        {
+            return Box::new(EmptyQuery);
+        }
+        let lower = start.map_or(Bound::Unbounded, |start| {
+            Bound::Included(Term::from_field_i64(field, start))
+        });
+        let upper = end.map_or(Bound::Unbounded, |end| {
+            Bound::Excluded(Term::from_field_i64(field, end))
+        });
+        if lower == Bound::Unbounded && upper == Bound::Unbounded {
+            return Box::new(AllQuery);
+        }
+        Box::new(RangeQuery::new(lower, upper))
+    }
+
+    fn term(&self, term: Term) -> Boxed {
+        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+    }
+}
+
+/// One word, a phrase, or a phrase whose last word is a prefix, in `field`.
+fn words_query(field: Field, words: &[String], prefix: bool) -> Boxed {
+    let terms: Vec<Term> = words
+        .iter()
+        .map(|word| Term::from_field_text(field, word))
+        .collect();
+    if terms.is_empty() {
+        Box::new(EmptyQuery)
+    } else if prefix {
+        let mut query = PhrasePrefixQuery::new(terms);
+        query.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
+        Box::new(query)
+    } else if terms.len() == 1 {
+        Box::new(TermQuery::new(
+            terms[0].clone(),
+            IndexRecordOption::WithFreqs,
+        ))
+    } else {
+        Box::new(PhraseQuery::new(terms))
+    }
+}
