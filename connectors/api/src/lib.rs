@@ -24,6 +24,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "conformance")]
+pub mod testing;
+
 /// What kind of source an item came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SourceKind {
@@ -209,7 +212,12 @@ mod tests {
 
     #[test]
     fn source_kind_names_round_trip() {
-        for kind in [SourceKind::Maildir, SourceKind::Mbox, SourceKind::Imap, SourceKind::X] {
+        for kind in [
+            SourceKind::Maildir,
+            SourceKind::Mbox,
+            SourceKind::Imap,
+            SourceKind::X,
+        ] {
             assert_eq!(SourceKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(SourceKind::parse("pop3"), None);
