@@ -253,11 +253,13 @@ impl<'s> Delivery<'s> {
         self.sink.warn(location, message);
     }
 
+    /// Queues a change; a full batch is committed first, so the last one
+    /// waits for [`Delivery::finish`] and carries the final cursor.
     async fn push(&mut self, change: Change) -> Result<(), SinkError> {
-        self.changes.push(change);
         if self.changes.len() >= self.batch_size {
             self.commit().await?;
         }
+        self.changes.push(change);
         Ok(())
     }
 
