@@ -24,7 +24,11 @@ impl Fingerprint {
     /// The fingerprint of a file, if its mtime can be read.
     pub(crate) fn of(metadata: &Metadata) -> Option<Fingerprint> {
         let since_epoch = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-        Some(Fingerprint { size: metadata.len(), secs: since_epoch.as_secs(), nanos: since_epoch.subsec_nanos() })
+        Some(Fingerprint {
+            size: metadata.len(),
+            secs: since_epoch.as_secs(),
+            nanos: since_epoch.subsec_nanos(),
+        })
     }
 }
 
@@ -43,7 +47,10 @@ impl StoredMboxes {
     pub(crate) fn to_cursor(&self) -> Cursor {
         let mut text = String::new();
         for (folder, print) in &self.0 {
-            text.push_str(&format!("mbox {} {}.{:09} {folder}\n", print.size, print.secs, print.nanos));
+            text.push_str(&format!(
+                "mbox {} {}.{:09} {folder}\n",
+                print.size, print.secs, print.nanos
+            ));
         }
         Cursor(text)
     }
@@ -71,7 +78,11 @@ fn parse_line(line: &str) -> Option<(String, Fingerprint)> {
     let size = words.next()?.parse().ok()?;
     let (secs, nanos) = words.next()?.split_once('.')?;
     let folder = words.next().filter(|folder| !folder.is_empty())?;
-    let print = Fingerprint { size, secs: secs.parse().ok()?, nanos: nanos.parse().ok()? };
+    let print = Fingerprint {
+        size,
+        secs: secs.parse().ok()?,
+        nanos: nanos.parse().ok()?,
+    };
     Some((folder.to_owned(), print))
 }
 
@@ -82,19 +93,45 @@ mod tests {
     #[test]
     fn round_trips_folders_with_spaces() {
         let mut stored = StoredMboxes::default();
-        let print = Fingerprint { size: 935_272, secs: 1_700_000_000, nanos: 42 };
+        let print = Fingerprint {
+            size: 935_272,
+            secs: 1_700_000_000,
+            nanos: 42,
+        };
         stored.insert("archive/Old Mail 2019.mbox", print);
-        stored.insert("inbox.mbox", Fingerprint { size: 1, secs: 2, nanos: 3 });
+        stored.insert(
+            "inbox.mbox",
+            Fingerprint {
+                size: 1,
+                secs: 2,
+                nanos: 3,
+            },
+        );
         let cursor = stored.to_cursor();
         assert_eq!(StoredMboxes::parse(&cursor), stored);
         assert!(StoredMboxes::parse(&cursor).unchanged("archive/Old Mail 2019.mbox", print));
-        assert!(!StoredMboxes::parse(&cursor).unchanged("archive/Old Mail 2019.mbox", Fingerprint { size: 935_273, ..print }));
+        assert!(!StoredMboxes::parse(&cursor).unchanged(
+            "archive/Old Mail 2019.mbox",
+            Fingerprint {
+                size: 935_273,
+                ..print
+            }
+        ));
     }
 
     #[test]
     fn ignores_garbage() {
-        let stored = StoredMboxes::parse(&Cursor("junk\nmbox x 1.2 a\nmbox 1 2 a\nmbox 1 2.3 \nmbox 5 6.7 ok\n".into()));
+        let stored = StoredMboxes::parse(&Cursor(
+            "junk\nmbox x 1.2 a\nmbox 1 2 a\nmbox 1 2.3 \nmbox 5 6.7 ok\n".into(),
+        ));
         assert_eq!(stored.0.len(), 1);
-        assert!(stored.unchanged("ok", Fingerprint { size: 5, secs: 6, nanos: 7 }));
+        assert!(stored.unchanged(
+            "ok",
+            Fingerprint {
+                size: 5,
+                secs: 6,
+                nanos: 7
+            }
+        ));
     }
 }

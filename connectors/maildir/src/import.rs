@@ -2,13 +2,15 @@
 //! only what is new, deliver changes in batches.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
-use inbox_connector_api::{Batch, Change, ConnectorError, Cursor, Flags, Location, RawItem, Sink, SinkError};
+use inbox_connector_api::{
+    Batch, Change, ConnectorError, Cursor, Flags, Location, RawItem, Sink, SinkError,
+};
 
 use crate::cursor::{Fingerprint, StoredMboxes};
 use crate::maildir::parse_file_name;
@@ -20,7 +22,11 @@ use crate::walk::{FileSource, Source, walk};
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Imports everything under `root` that `sink` does not hold yet.
-pub(crate) async fn import(root: &Path, cursor: &Cursor, sink: &mut dyn Sink) -> Result<(), ConnectorError> {
+pub(crate) async fn import(
+    root: &Path,
+    cursor: &Cursor,
+    sink: &mut dyn Sink,
+) -> Result<(), ConnectorError> {
     let found = walk(root)?;
     let mut out = Delivery::new(sink, cursor);
     for (location, message) in &found.warnings {
@@ -36,31 +42,56 @@ pub(crate) async fn import(root: &Path, cursor: &Cursor, sink: &mut dyn Sink) ->
 }
 
 /// Imports the `cur/` and `new/` files of one maildir. Files the sink holds
-/// are only compared by name; only new files are opened.
-async fn import_maildir(folder: String, dir: &Path, out: &mut Delivery<'_>) -> Result<(), SinkError> {
-    let mut probe = Location { folder, remote_id: String::new() };
-    let mut seen = HashSet::new();
-    for part in ["cur", "new"] {
+/// are only compared by name; only new files are opened. A unique name in
+/// both `cur/` and `new/` (a move caught half-way) counts once, from `cur/`.
+async fn import_maildir(
+    folder: String,
+    dir: &Path,
+    out: &mut Delivery<'_>,
+) -> Result<(), SinkError> {
+    let parts = ["cur", "new"].map(|part| {
         let part_dir = dir.join(part);
-        for name in list_message_files(&part_dir, &probe.folder, out) {
-            let text = name.to_string_lossy();
-            let (unique, flags) = parse_file_name(&text);
-            if unique.is_empty() || !seen.insert(unique.to_owned()) {
+        let names = list_message_files(&part_dir, &folder, out);
+        (part_dir, names)
+    });
+    let mut seen = HashSet::with_capacity(parts.iter().map(|(_, names)| names.len()).sum());
+    let mut probe = Location {
+        folder,
+        remote_id: String::new(),
+    };
+    for (part_dir, names) in &parts {
+        for name in names {
+            let (unique, flags) = parse_file_name(&name.text);
+            if unique.is_empty() || !seen.insert(unique) {
                 continue;
             }
             probe.remote_id.clear();
             probe.remote_id.push_str(unique);
             match out.known(&probe) {
                 Some(stored) if stored == flags => {}
-                Some(_) => out.push(Change::Flags { location: probe.clone(), flags }).await?,
+                Some(_) => {
+                    out.push(Change::Flags {
+                        location: probe.clone(),
+                        flags,
+                    })
+                    .await?
+                }
                 None => {
-                    let path = part_dir.join(&name);
+                    let path = part_dir.join(name.os_name());
                     match read_message_file(&path) {
                         Ok((bytes, received)) => {
-                            let item = RawItem { location: probe.clone(), bytes, flags, received };
+                            let item = RawItem {
+                                location: probe.clone(),
+                                bytes,
+                                flags,
+                                received,
+                            };
                             out.push(Change::New(item)).await?;
                         }
-                        Err(error) => out.warn(&probe, &format!("cannot read {}: {error}; skipped", path.display())),
+                        Err(error) => out.warn(
+                            &probe,
+                            &format!("cannot read {}: {error}; skipped", path.display()),
+                        ),
                     }
                 }
             }
@@ -69,13 +100,42 @@ async fn import_maildir(folder: String, dir: &Path, out: &mut Delivery<'_>) -> R
     Ok(())
 }
 
+/// A file name as text, and as the operating system spells it when that
+/// is not UTF-8.
+struct FileName {
+    text: String,
+    non_utf8: Option<OsString>,
+}
+
+impl FileName {
+    fn new(name: OsString) -> FileName {
+        match name.into_string() {
+            Ok(text) => FileName {
+                text,
+                non_utf8: None,
+            },
+            Err(name) => FileName {
+                text: name.to_string_lossy().into_owned(),
+                non_utf8: Some(name),
+            },
+        }
+    }
+
+    fn os_name(&self) -> &OsStr {
+        self.non_utf8.as_deref().unwrap_or(OsStr::new(&self.text))
+    }
+}
+
 /// The names of the files in `cur/` or `new/` (none if it does not exist).
-fn list_message_files(dir: &Path, folder: &str, out: &mut Delivery<'_>) -> Vec<OsString> {
+fn list_message_files(dir: &Path, folder: &str, out: &mut Delivery<'_>) -> Vec<FileName> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Vec::new(),
         Err(error) => {
-            out.warn(&folder_location(folder), &format!("cannot list {}: {error}; skipped", dir.display()));
+            out.warn(
+                &folder_location(folder),
+                &format!("cannot list {}: {error}; skipped", dir.display()),
+            );
             return Vec::new();
         }
     };
@@ -85,11 +145,14 @@ fn list_message_files(dir: &Path, folder: &str, out: &mut Delivery<'_>) -> Vec<O
             Ok(entry) if entry.file_type().is_ok_and(|kind| !kind.is_dir()) => {
                 let name = entry.file_name();
                 if !name.as_encoded_bytes().starts_with(b".") {
-                    names.push(name);
+                    names.push(FileName::new(name));
                 }
             }
             Ok(_) => {}
-            Err(error) => out.warn(&folder_location(folder), &format!("cannot list {}: {error}", dir.display())),
+            Err(error) => out.warn(
+                &folder_location(folder),
+                &format!("cannot list {}: {error}", dir.display()),
+            ),
         }
     }
     names
@@ -100,7 +163,10 @@ fn read_message_file(path: &Path) -> io::Result<(Vec<u8>, Option<i64>)> {
     let mut file = File::open(path)?;
     let metadata = file.metadata()?;
     if metadata.len() > MAX_MESSAGE_BYTES as u64 {
-        return Err(io::Error::other(format!("{} bytes is more than a message may have", metadata.len())));
+        return Err(io::Error::other(format!(
+            "{} bytes is more than a message may have",
+            metadata.len()
+        )));
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     file.read_to_end(&mut bytes)?;
@@ -118,7 +184,10 @@ fn mtime(metadata: &Metadata) -> Option<i64> {
 /// Imports a file outside `cur/` and `new/`: one message, an mbox, or
 /// nothing (with a warning) when it is neither.
 async fn import_file(file: FileSource, out: &mut Delivery<'_>) -> Result<(), SinkError> {
-    let location = Location { folder: file.message_folder, remote_id: file.name };
+    let location = Location {
+        folder: file.message_folder,
+        remote_id: file.name,
+    };
     if out.known(&location).is_some() {
         return Ok(());
     }
@@ -126,7 +195,10 @@ async fn import_file(file: FileSource, out: &mut Delivery<'_>) -> Result<(), Sin
     let (metadata, opened) = match opened {
         Ok(opened) => opened,
         Err(error) => {
-            out.warn(&location, &format!("cannot read {}: {error}; skipped", file.path.display()));
+            out.warn(
+                &location,
+                &format!("cannot read {}: {error}; skipped", file.path.display()),
+            );
             return Ok(());
         }
     };
@@ -134,18 +206,29 @@ async fn import_file(file: FileSource, out: &mut Delivery<'_>) -> Result<(), Sin
     let content = match reader.fill_buf() {
         Ok(head) => classify(head),
         Err(error) => {
-            out.warn(&location, &format!("cannot read {}: {error}; skipped", file.path.display()));
+            out.warn(
+                &location,
+                &format!("cannot read {}: {error}; skipped", file.path.display()),
+            );
             return Ok(());
         }
     };
     match content {
         Content::Message => match read_single_message(reader, &metadata) {
             Ok(bytes) => {
-                let item = RawItem { location, bytes, flags: Flags::default(), received: mtime(&metadata) };
+                let item = RawItem {
+                    location,
+                    bytes,
+                    flags: Flags::default(),
+                    received: mtime(&metadata),
+                };
                 out.push(Change::New(item)).await
             }
             Err(error) => {
-                out.warn(&location, &format!("cannot read {}: {error}; skipped", file.path.display()));
+                out.warn(
+                    &location,
+                    &format!("cannot read {}: {error}; skipped", file.path.display()),
+                );
                 Ok(())
             }
         },
@@ -163,7 +246,10 @@ async fn import_file(file: FileSource, out: &mut Delivery<'_>) -> Result<(), Sin
 
 fn read_single_message(mut reader: BufReader<File>, metadata: &Metadata) -> io::Result<Vec<u8>> {
     if metadata.len() > MAX_MESSAGE_BYTES as u64 {
-        return Err(io::Error::other(format!("{} bytes is more than a message may have", metadata.len())));
+        return Err(io::Error::other(format!(
+            "{} bytes is more than a message may have",
+            metadata.len()
+        )));
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     reader.read_to_end(&mut bytes)?;
@@ -190,22 +276,47 @@ async fn import_mbox(
         match mbox.next_message() {
             Ok(None) => break,
             Ok(Some(MboxItem::Message(message))) => {
-                let location = Location { folder: folder.to_owned(), remote_id: message.offset.to_string() };
+                let location = Location {
+                    folder: folder.to_owned(),
+                    remote_id: message.offset.to_string(),
+                };
                 match out.known(&location) {
                     Some(stored) if stored == message.flags => {}
-                    Some(_) => out.push(Change::Flags { location, flags: message.flags }).await?,
+                    Some(_) => {
+                        out.push(Change::Flags {
+                            location,
+                            flags: message.flags,
+                        })
+                        .await?
+                    }
                     None => {
-                        let item = RawItem { location, bytes: message.bytes, flags: message.flags, received: message.received };
+                        let item = RawItem {
+                            location,
+                            bytes: message.bytes,
+                            flags: message.flags,
+                            received: message.received,
+                        };
                         out.push(Change::New(item)).await?;
                     }
                 }
             }
             Ok(Some(MboxItem::Oversized { offset })) => {
-                let location = Location { folder: folder.to_owned(), remote_id: offset.to_string() };
-                out.warn(&location, &format!("message larger than {} MiB; skipped", MAX_MESSAGE_BYTES >> 20));
+                let location = Location {
+                    folder: folder.to_owned(),
+                    remote_id: offset.to_string(),
+                };
+                out.warn(
+                    &location,
+                    &format!(
+                        "message larger than {} MiB; skipped",
+                        MAX_MESSAGE_BYTES >> 20
+                    ),
+                );
             }
             Err(error) => {
-                let message = format!("reading failed ({error}); the rest of this mbox is skipped until the next import");
+                let message = format!(
+                    "reading failed ({error}); the rest of this mbox is skipped until the next import"
+                );
                 out.warn(&folder_location(folder), &message);
                 return Ok(());
             }
@@ -218,7 +329,10 @@ async fn import_mbox(
 }
 
 fn folder_location(folder: &str) -> Location {
-    Location { folder: folder.to_owned(), remote_id: String::new() }
+    Location {
+        folder: folder.to_owned(),
+        remote_id: String::new(),
+    }
 }
 
 /// Collects changes into batches and commits each with the cursor that
@@ -265,7 +379,12 @@ impl<'s> Delivery<'s> {
 
     async fn commit(&mut self) -> Result<(), SinkError> {
         let changes = std::mem::replace(&mut self.changes, Vec::with_capacity(self.batch_size));
-        self.sink.commit(Batch { changes, cursor: self.mboxes.to_cursor() }).await
+        self.sink
+            .commit(Batch {
+                changes,
+                cursor: self.mboxes.to_cursor(),
+            })
+            .await
     }
 
     /// Commits the last changes, and the cursor if it changed (mbox files

@@ -72,13 +72,18 @@ impl MaildirConnector {
     /// mbox nor a message.
     pub fn open(root: impl Into<PathBuf>) -> Result<MaildirConnector, ConnectorError> {
         let root = root.into();
-        let io_error = |source| ConnectorError::Io { what: format!("{} (check the path to import)", root.display()), source };
+        let io_error = |source| ConnectorError::Io {
+            what: format!("{} (check the path to import)", root.display()),
+            source,
+        };
         let metadata = std::fs::metadata(&root).map_err(io_error)?;
         let kind = if metadata.is_dir() {
             SourceKind::Maildir
         } else {
             let mut head = Vec::new();
-            File::open(&root).and_then(|file| file.take(64 * 1024).read_to_end(&mut head)).map_err(io_error)?;
+            File::open(&root)
+                .and_then(|file| file.take(64 * 1024).read_to_end(&mut head))
+                .map_err(io_error)?;
             match classify(&head) {
                 Content::Mbox => SourceKind::Mbox,
                 Content::Message => SourceKind::Maildir,
@@ -107,7 +112,11 @@ impl MaildirConnector {
         if self.root.is_file() {
             return self.kind;
         }
-        if self.root.join(&location.folder).is_file() { SourceKind::Mbox } else { SourceKind::Maildir }
+        if self.root.join(&location.folder).is_file() {
+            SourceKind::Mbox
+        } else {
+            SourceKind::Maildir
+        }
     }
 }
 

@@ -38,7 +38,9 @@ pub(crate) struct MboxMessage {
 pub(crate) enum MboxItem {
     Message(MboxMessage),
     /// A message larger than [`MAX_MESSAGE_BYTES`], skipped.
-    Oversized { offset: u64 },
+    Oversized {
+        offset: u64,
+    },
 }
 
 /// Reads the messages of an mbox one at a time.
@@ -56,7 +58,11 @@ struct Envelope {
 impl<R: BufRead> MboxReader<R> {
     /// A reader over an mbox positioned at its first byte.
     pub(crate) fn new(reader: R) -> MboxReader<R> {
-        MboxReader { lines: Lines::new(reader), next_envelope: None, started: false }
+        MboxReader {
+            lines: Lines::new(reader),
+            next_envelope: None,
+            started: false,
+        }
     }
 
     /// The next message, or `None` at the end of the file.
@@ -121,7 +127,10 @@ impl<R: BufRead> MboxReader<R> {
 
     /// The envelope for the `From ` line just read.
     fn envelope_from(&self, piece: &[u8]) -> Envelope {
-        Envelope { offset: self.lines.offset - piece.len() as u64, line: piece.to_vec() }
+        Envelope {
+            offset: self.lines.offset - piece.len() as u64,
+            line: piece.to_vec(),
+        }
     }
 
     /// Whether the next line is a header field (it is read and put back).
@@ -137,7 +146,11 @@ impl<R: BufRead> MboxReader<R> {
 
     /// Takes `length` body bytes if they end where a message may end; if
     /// not, puts everything back for line framing.
-    fn try_content_length(&mut self, length: u64, message: &mut MessageBuilder) -> io::Result<bool> {
+    fn try_content_length(
+        &mut self,
+        length: u64,
+        message: &mut MessageBuilder,
+    ) -> io::Result<bool> {
         if length > MAX_MESSAGE_BYTES as u64 {
             return Ok(false);
         }
@@ -192,7 +205,11 @@ impl MessageBuilder {
 
     /// Appends a piece of a line, unescaping `>From ` at line starts.
     fn push(&mut self, piece: &[u8], at_line_start: bool) {
-        let unescaped = if at_line_start && is_escaped_from(piece) { &piece[1..] } else { piece };
+        let unescaped = if at_line_start && is_escaped_from(piece) {
+            &piece[1..]
+        } else {
+            piece
+        };
         if self.oversized || self.bytes.len() + unescaped.len() > MAX_MESSAGE_BYTES {
             self.oversized = true;
             self.bytes = Vec::new();
@@ -216,7 +233,9 @@ impl MessageBuilder {
         let name = line[..colon].trim_ascii();
         let value = line[colon + 1..].trim_ascii();
         if name.eq_ignore_ascii_case(b"Content-Length") {
-            self.content_length = std::str::from_utf8(value).ok().and_then(|text| text.parse().ok());
+            self.content_length = std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| text.parse().ok());
         } else if name.eq_ignore_ascii_case(b"Status") {
             self.flags.seen |= value.contains(&b'R');
         } else if name.eq_ignore_ascii_case(b"X-Status") {
@@ -225,7 +244,9 @@ impl MessageBuilder {
             self.flags.draft |= value.contains(&b'T');
             self.flags.deleted |= value.contains(&b'D');
         } else if name.eq_ignore_ascii_case(b"X-Mozilla-Status") {
-            let bits = std::str::from_utf8(value).ok().and_then(|text| u16::from_str_radix(text, 16).ok());
+            let bits = std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| u16::from_str_radix(text, 16).ok());
             if let Some(bits) = bits {
                 self.flags.seen |= bits & 0x1 != 0;
                 self.flags.answered |= bits & 0x2 != 0;
@@ -246,7 +267,9 @@ impl MessageBuilder {
 
     fn finish(self) -> MboxItem {
         if self.oversized {
-            return MboxItem::Oversized { offset: self.offset };
+            return MboxItem::Oversized {
+                offset: self.offset,
+            };
         }
         MboxItem::Message(MboxMessage {
             offset: self.offset,
@@ -267,7 +290,8 @@ fn is_escaped_from(line: &[u8]) -> bool {
 fn envelope_time(line: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(line).ok()?;
     let words: Vec<&str> = text.split_whitespace().skip(2).take(5).collect();
-    let date = chrono::NaiveDateTime::parse_from_str(&words.join(" "), "%a %b %e %H:%M:%S %Y").ok()?;
+    let date =
+        chrono::NaiveDateTime::parse_from_str(&words.join(" "), "%a %b %e %H:%M:%S %Y").ok()?;
     Some(date.and_utc().timestamp())
 }
 
@@ -282,7 +306,13 @@ struct Lines<R> {
 
 impl<R: BufRead> Lines<R> {
     fn new(reader: R) -> Lines<R> {
-        Lines { reader, replay: Vec::new(), replay_pos: 0, at_line_start: true, offset: 0 }
+        Lines {
+            reader,
+            replay: Vec::new(),
+            replay_pos: 0,
+            at_line_start: true,
+            offset: 0,
+        }
     }
 
     fn skip_bom(&mut self) -> io::Result<()> {
@@ -299,12 +329,17 @@ impl<R: BufRead> Lines<R> {
         piece.clear();
         if self.replay_pos < self.replay.len() {
             let rest = &self.replay[self.replay_pos..];
-            let end = rest.iter().position(|&byte| byte == b'\n').map_or(rest.len(), |newline| newline + 1);
+            let end = rest
+                .iter()
+                .position(|&byte| byte == b'\n')
+                .map_or(rest.len(), |newline| newline + 1);
             let end = end.min(MAX_PIECE as usize);
             piece.extend_from_slice(&rest[..end]);
             self.replay_pos += end;
         } else {
-            (&mut self.reader).take(MAX_PIECE).read_until(b'\n', piece)?;
+            (&mut self.reader)
+                .take(MAX_PIECE)
+                .read_until(b'\n', piece)?;
         }
         if piece.is_empty() {
             return Ok(None);
@@ -320,7 +355,10 @@ impl<R: BufRead> Lines<R> {
         let replayed = (self.replay.len() - self.replay_pos).min(length as usize);
         out.extend_from_slice(&self.replay[self.replay_pos..self.replay_pos + replayed]);
         self.replay_pos += replayed;
-        let read = replayed as u64 + (&mut self.reader).take(length - replayed as u64).read_to_end(out)? as u64;
+        let read = replayed as u64
+            + (&mut self.reader)
+                .take(length - replayed as u64)
+                .read_to_end(out)? as u64;
         self.offset += read;
         if read > 0 {
             self.at_line_start = out.ends_with(b"\n");
@@ -357,14 +395,20 @@ mod tests {
     }
 
     fn texts(messages: &[MboxMessage]) -> Vec<String> {
-        messages.iter().map(|message| String::from_utf8_lossy(&message.bytes).into_owned()).collect()
+        messages
+            .iter()
+            .map(|message| String::from_utf8_lossy(&message.bytes).into_owned())
+            .collect()
     }
 
     #[test]
     fn splits_at_from_lines_and_drops_the_separator() {
         let mbox = b"From a@b Thu Aug 22 13:17:22 2002\nSubject: one\n\nbody one\n\nFrom c@d Fri Aug 23 01:02:03 2002\nSubject: two\n\nbody two\n";
         let messages = read_all(mbox);
-        assert_eq!(texts(&messages), ["Subject: one\n\nbody one\n", "Subject: two\n\nbody two\n"]);
+        assert_eq!(
+            texts(&messages),
+            ["Subject: one\n\nbody one\n", "Subject: two\n\nbody two\n"]
+        );
         assert_eq!(messages[0].offset, 0);
         assert_eq!(messages[1].offset, 58);
         assert_eq!(&mbox[58..64], b"From c");
@@ -376,13 +420,21 @@ mod tests {
     fn unescapes_mboxrd_from_lines() {
         let mbox = b"From x\nSubject: q\n\n>From here\n>>From there\n> From not escaped\n>Fromage\nFrom the start\n";
         let messages = read_all(mbox);
-        assert_eq!(texts(&messages), ["Subject: q\n\nFrom here\n>From there\n> From not escaped\n>Fromage\nFrom the start\n"]);
+        assert_eq!(
+            texts(&messages),
+            [
+                "Subject: q\n\nFrom here\n>From there\n> From not escaped\n>Fromage\nFrom the start\n"
+            ]
+        );
     }
 
     #[test]
     fn a_from_line_not_followed_by_a_header_stays_in_the_body() {
         let mbox = b"From -\nSubject: film\n\nFavourite:\n\nFrom Russia with love\n\nend\n";
-        assert_eq!(texts(&read_all(mbox)), ["Subject: film\n\nFavourite:\n\nFrom Russia with love\n\nend\n"]);
+        assert_eq!(
+            texts(&read_all(mbox)),
+            ["Subject: film\n\nFavourite:\n\nFrom Russia with love\n\nend\n"]
+        );
     }
 
     #[test]
@@ -394,25 +446,39 @@ mod tests {
         );
         let messages = read_all(mbox.as_bytes());
         assert_eq!(messages.len(), 2);
-        assert_eq!(texts(&messages)[0], format!("Content-Length: {}\nSubject: one\n\n{body}", body.len()));
+        assert_eq!(
+            texts(&messages)[0],
+            format!("Content-Length: {}\nSubject: one\n\n{body}", body.len())
+        );
         assert_eq!(texts(&messages)[1], "Subject: two\n\nsecond\n");
-        assert_eq!(&mbox.as_bytes()[messages[1].offset as usize..][..6], b"From b");
+        assert_eq!(
+            &mbox.as_bytes()[messages[1].offset as usize..][..6],
+            b"From b"
+        );
     }
 
     #[test]
     fn content_length_may_end_at_end_of_file_or_right_before_from() {
         let mbox = b"From a\nContent-Length: 5\n\nbody\nFrom b\nContent-Length: 3\n\nxy\n";
-        assert_eq!(texts(&read_all(mbox)), ["Content-Length: 5\n\nbody\n", "Content-Length: 3\n\nxy\n"]);
+        assert_eq!(
+            texts(&read_all(mbox)),
+            ["Content-Length: 5\n\nbody\n", "Content-Length: 3\n\nxy\n"]
+        );
     }
 
     #[test]
     fn a_wrong_content_length_falls_back_to_line_framing() {
         for length in [3, 9, 40, 1_000, u64::MAX] {
-            let mbox = format!("From a\nContent-Length: {length}\n\nbody\nmore\n\nFrom b\nSubject: two\n\nsecond\n");
+            let mbox = format!(
+                "From a\nContent-Length: {length}\n\nbody\nmore\n\nFrom b\nSubject: two\n\nsecond\n"
+            );
             let messages = read_all(mbox.as_bytes());
             assert_eq!(
                 texts(&messages),
-                [format!("Content-Length: {length}\n\nbody\nmore\n"), "Subject: two\n\nsecond\n".to_owned()],
+                [
+                    format!("Content-Length: {length}\n\nbody\nmore\n"),
+                    "Subject: two\n\nsecond\n".to_owned()
+                ],
                 "Content-Length {length}"
             );
         }
@@ -420,9 +486,13 @@ mod tests {
 
     #[test]
     fn byte_order_mark_and_crlf() {
-        let mbox = b"\xEF\xBB\xBFFrom -\r\nSubject: a\r\n\r\nx\r\n\r\nFrom -\r\nSubject: b\r\n\r\ny\r\n";
+        let mbox =
+            b"\xEF\xBB\xBFFrom -\r\nSubject: a\r\n\r\nx\r\n\r\nFrom -\r\nSubject: b\r\n\r\ny\r\n";
         let messages = read_all(mbox);
-        assert_eq!(texts(&messages), ["Subject: a\r\n\r\nx\r\n", "Subject: b\r\n\r\ny\r\n"]);
+        assert_eq!(
+            texts(&messages),
+            ["Subject: a\r\n\r\nx\r\n", "Subject: b\r\n\r\ny\r\n"]
+        );
         assert_eq!(messages[0].offset, 3);
         assert_eq!(messages[1].offset, 30);
         assert_eq!(&mbox[30..36], b"From -");
@@ -431,7 +501,10 @@ mod tests {
     #[test]
     fn flags_from_status_headers() {
         let mbox = b"From a\nStatus: RO\nX-Status: AF\n\n\nFrom b\nX-Status: TD\n\n\nFrom c\nX-Mozilla-Status: 0005\n\n\nFrom d\nStatus: O\n\n";
-        let flags: Vec<u8> = read_all(mbox).iter().map(|message| message.flags.bits()).collect();
+        let flags: Vec<u8> = read_all(mbox)
+            .iter()
+            .map(|message| message.flags.bits())
+            .collect();
         assert_eq!(flags, [0b00111, 0b11000, 0b00011, 0]);
     }
 
@@ -446,14 +519,28 @@ mod tests {
 
     #[test]
     fn junk_before_the_first_message_is_skipped() {
-        assert_eq!(texts(&read_all(b"junk\nFrom a\nSubject: s\n\nb\n")), ["Subject: s\n\nb\n"]);
+        assert_eq!(
+            texts(&read_all(b"junk\nFrom a\nSubject: s\n\nb\n")),
+            ["Subject: s\n\nb\n"]
+        );
         assert!(read_all(b"").is_empty());
         assert!(read_all(b"no mbox here\n").is_empty());
     }
 
     #[test]
     fn hostile_input_never_panics() {
-        let alphabet: [&[u8]; 10] = [b"From ", b">From ", b"\n", b"\r\n", b"Content-Length: 7\n", b"Status: R\n", b"x", b": ", b"\xEF\xBB\xBF", b"Content-Length: 99999999999999999999\n"];
+        let alphabet: [&[u8]; 10] = [
+            b"From ",
+            b">From ",
+            b"\n",
+            b"\r\n",
+            b"Content-Length: 7\n",
+            b"Status: R\n",
+            b"x",
+            b": ",
+            b"\xEF\xBB\xBF",
+            b"Content-Length: 99999999999999999999\n",
+        ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..2_000 {
             let mut input = Vec::new();
@@ -466,7 +553,9 @@ mod tests {
             let mut reader = MboxReader::new(&input[..]);
             let mut last_offset = None;
             while let Some(item) = reader.next_message().unwrap() {
-                let MboxItem::Message(message) = item else { panic!("oversized") };
+                let MboxItem::Message(message) = item else {
+                    panic!("oversized")
+                };
                 assert!(message.offset < input.len() as u64);
                 assert!(last_offset < Some(message.offset), "offsets grow");
                 last_offset = Some(message.offset);

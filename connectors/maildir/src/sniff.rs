@@ -86,8 +86,14 @@ mod tests {
 
     #[test]
     fn classifies_messages_mboxes_and_other_files() {
-        assert_eq!(classify(b"Return-Path: <a@b>\nSubject: x\n\nbody"), Content::Message);
-        assert_eq!(classify(b"From a@b Thu Aug 22 13:17:22 2002\nSubject: x\n"), Content::Mbox);
+        assert_eq!(
+            classify(b"Return-Path: <a@b>\nSubject: x\n\nbody"),
+            Content::Message
+        );
+        assert_eq!(
+            classify(b"From a@b Thu Aug 22 13:17:22 2002\nSubject: x\n"),
+            Content::Mbox
+        );
         assert_eq!(classify(b"\xEF\xBB\xBFFrom -\nFrom: a@b\n"), Content::Mbox);
         assert_eq!(classify(b"From Russia with love\n\nbody"), Content::Other);
         assert_eq!(classify(b"# README\n"), Content::Other);

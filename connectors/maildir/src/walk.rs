@@ -58,7 +58,10 @@ pub(crate) fn walk(root: &Path) -> Result<Found, ConnectorError> {
 }
 
 fn root_error(root: &Path, source: io::Error) -> ConnectorError {
-    ConnectorError::Io { what: format!("{} (check the path to import)", root.display()), source }
+    ConnectorError::Io {
+        what: format!("{} (check the path to import)", root.display()),
+        source,
+    }
 }
 
 /// One directory entry: its name and type (symbolic links not followed).
@@ -84,20 +87,35 @@ fn list(dir: &Path) -> io::Result<Vec<Entry>> {
 
 /// Visits a listed directory whose folder is `folder` (`None` for the root).
 fn visit(dir: &Path, folder: Option<&str>, entries: Vec<Entry>, found: &mut Found) {
-    let is_maildir = entries.iter().any(|entry| entry.kind.is_dir() && is_maildir_part(&entry.name));
+    let is_maildir = entries
+        .iter()
+        .any(|entry| entry.kind.is_dir() && is_maildir_part(&entry.name));
     if is_maildir {
-        found.sources.push(Source::Maildir { folder: folder.unwrap_or(ROOT_FOLDER).to_owned(), dir: dir.to_path_buf() });
+        found.sources.push(Source::Maildir {
+            folder: folder.unwrap_or(ROOT_FOLDER).to_owned(),
+            dir: dir.to_path_buf(),
+        });
     }
     for entry in entries {
         let is_dir = if entry.kind.is_symlink() {
             match fs::metadata(&entry.path) {
                 Ok(target) if target.is_dir() => {
-                    warn(found, folder, &entry.name, "symbolic link to a directory not followed; import its target separately");
+                    warn(
+                        found,
+                        folder,
+                        &entry.name,
+                        "symbolic link to a directory not followed; import its target separately",
+                    );
                     continue;
                 }
                 Ok(_) => false,
                 Err(error) => {
-                    warn(found, folder, &entry.name, &format!("broken symbolic link ({error}); skipped"));
+                    warn(
+                        found,
+                        folder,
+                        &entry.name,
+                        &format!("broken symbolic link ({error}); skipped"),
+                    );
                     continue;
                 }
             }
@@ -117,7 +135,12 @@ fn visit(dir: &Path, folder: Option<&str>, entries: Vec<Entry>, found: &mut Foun
     }
 }
 
-fn visit_subdirectory(entry: Entry, parent: Option<&str>, parent_is_maildir: bool, found: &mut Found) {
+fn visit_subdirectory(
+    entry: Entry,
+    parent: Option<&str>,
+    parent_is_maildir: bool,
+    found: &mut Found,
+) {
     let folder = if parent_is_maildir && (is_maildir_part(&entry.name) || entry.name == "tmp") {
         return;
     } else if let Some(subfolder) = entry.name.strip_prefix('.') {
@@ -130,7 +153,15 @@ fn visit_subdirectory(entry: Entry, parent: Option<&str>, parent_is_maildir: boo
     };
     match list(&entry.path) {
         Ok(entries) => visit(&entry.path, Some(&folder), entries, found),
-        Err(error) => warn(found, Some(&folder), "", &format!("cannot read directory {}: {error}; skipped", entry.path.display())),
+        Err(error) => warn(
+            found,
+            Some(&folder),
+            "",
+            &format!(
+                "cannot read directory {}: {error}; skipped",
+                entry.path.display()
+            ),
+        ),
     }
 }
 
@@ -167,10 +198,16 @@ fn is_hidden_or_bookkeeping(name: &str) -> bool {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 fn warn(found: &mut Found, folder: Option<&str>, name: &str, message: &str) {
-    let location = Location { folder: folder.unwrap_or(ROOT_FOLDER).to_owned(), remote_id: name.to_owned() };
+    let location = Location {
+        folder: folder.unwrap_or(ROOT_FOLDER).to_owned(),
+        remote_id: name.to_owned(),
+    };
     found.warnings.push((location, message.to_owned()));
 }

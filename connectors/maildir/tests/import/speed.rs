@@ -94,8 +94,15 @@ async fn speed_of_full_and_unchanged_imports() {
     for run in 0..3 {
         let started = Instant::now();
         let cursor = sink.cursor.clone();
-        MaildirConnector::open(tree.path()).unwrap().sync(&cursor, &mut sink).await.unwrap();
-        println!("unchanged re-import #{run}: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+        MaildirConnector::open(tree.path())
+            .unwrap()
+            .sync(&cursor, &mut sink)
+            .await
+            .unwrap();
+        println!(
+            "unchanged re-import #{run}: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
     }
     assert_eq!(sink.new, imported, "nothing new on re-import");
 }

@@ -13,7 +13,11 @@ pub fn corpus() -> PathBuf {
     let dir = std::env::var_os("INBOX_TEST_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(dir.is_dir(), "test corpus not found at {}; set INBOX_TEST_CORPUS", dir.display());
+    assert!(
+        dir.is_dir(),
+        "test corpus not found at {}; set INBOX_TEST_CORPUS",
+        dir.display()
+    );
     dir
 }
 
@@ -44,7 +48,10 @@ pub fn stored_flags(sink: &RecordingSink, folder: &str, remote_id: &str) -> Opti
 }
 
 pub fn location(folder: &str, remote_id: &str) -> Location {
-    Location { folder: folder.to_owned(), remote_id: remote_id.to_owned() }
+    Location {
+        folder: folder.to_owned(),
+        remote_id: remote_id.to_owned(),
+    }
 }
 
 /// Writes `bytes` to `path`, creating parent directories.
@@ -55,5 +62,8 @@ pub fn write(path: &Path, bytes: &[u8]) {
 
 /// A small message with `subject`.
 pub fn message(subject: &str) -> Vec<u8> {
-    format!("From: a@example.org\nSubject: {subject}\nMessage-ID: <{subject}@example.org>\n\nHello.\n").into_bytes()
+    format!(
+        "From: a@example.org\nSubject: {subject}\nMessage-ID: <{subject}@example.org>\n\nHello.\n"
+    )
+    .into_bytes()
 }
