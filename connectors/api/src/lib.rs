@@ -24,6 +24,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "conformance")]
+pub mod testing;
+
 /// What kind of source an item came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SourceKind {

@@ -1,0 +1,69 @@
+//! Helpers shared by the import tests.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use inbox_connector_api::testing::RecordingSink;
+use inbox_connector_api::{Connector, Cursor, Flags, Location};
+use inbox_connector_maildir::MaildirConnector;
+
+/// The shared corpus: `$INBOX_TEST_CORPUS`, else `shared/corpus` beside the repository.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("INBOX_TEST_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    assert!(
+        dir.is_dir(),
+        "test corpus not found at {}; set INBOX_TEST_CORPUS",
+        dir.display()
+    );
+    dir
+}
+
+/// Imports `root` into `sink`, starting from `cursor`.
+pub async fn import_from(root: &Path, cursor: &Cursor, sink: &mut RecordingSink) {
+    let mut connector = MaildirConnector::open(root).expect("open the import path");
+    connector.sync(cursor, sink).await.expect("import succeeds");
+}
+
+/// Imports `root` into `sink` from its last committed cursor.
+pub async fn import(root: &Path, sink: &mut RecordingSink) {
+    let cursor = sink.cursor().clone();
+    import_from(root, &cursor, sink).await;
+}
+
+/// New items per folder.
+pub fn new_per_folder(sink: &RecordingSink) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for item in sink.new_items() {
+        *counts.entry(item.location.folder.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// The stored flags of `remote_id` in `folder`.
+pub fn stored_flags(sink: &RecordingSink, folder: &str, remote_id: &str) -> Option<Flags> {
+    sink.stored().get(&location(folder, remote_id)).copied()
+}
+
+pub fn location(folder: &str, remote_id: &str) -> Location {
+    Location {
+        folder: folder.to_owned(),
+        remote_id: remote_id.to_owned(),
+    }
+}
+
+/// Writes `bytes` to `path`, creating parent directories.
+pub fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().expect("a parent directory")).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+/// A small message with `subject`.
+pub fn message(subject: &str) -> Vec<u8> {
+    format!(
+        "From: a@example.org\nSubject: {subject}\nMessage-ID: <{subject}@example.org>\n\nHello.\n"
+    )
+    .into_bytes()
+}
