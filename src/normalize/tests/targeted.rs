@@ -1,0 +1,1 @@
+//! Targeted inputs: malformed, hostile and edge-case messages.
