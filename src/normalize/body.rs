@@ -1,6 +1,6 @@
 //! The plain-text body, assembled from parts and capped at [`BODY_LIMIT`].
 
-use super::BODY_LIMIT;
+use super::limits::BODY_LIMIT;
 
 /// Collects body text parts up to [`BODY_LIMIT`] bytes.
 #[derive(Default)]

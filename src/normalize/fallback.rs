@@ -9,7 +9,7 @@
 use mail_parser::DateTime;
 use mail_parser::parsers::MessageStream;
 
-use super::BODY_LIMIT;
+use super::limits::BODY_LIMIT;
 use super::body::BodyText;
 use super::guard::catch_quietly;
 use super::text::{self, bare_id, clean_line, decode_8bit};

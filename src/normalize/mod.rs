@@ -11,6 +11,7 @@
 mod body;
 mod fallback;
 mod guard;
+mod limits;
 mod mail;
 mod text;
 
@@ -19,9 +20,7 @@ mod tests;
 
 use crate::model::Message;
 
-/// Largest plain-text body kept for a message, in bytes; longer bodies are
-/// cut (at a character boundary) and the message gets a warning.
-pub const BODY_LIMIT: usize = 1 << 20;
+pub use limits::{BODY_LIMIT, FIELD_LIMIT, LIST_LIMIT};
 
 /// Turns one raw RFC 5322 message (CRLF or LF line endings) into a
 /// [`Message`].
@@ -29,11 +28,16 @@ pub const BODY_LIMIT: usize = 1 << 20;
 /// Never panics: malformed or hostile input gives best-effort output, with
 /// the problems listed in [`Message::warnings`].
 pub fn normalize(raw: &[u8]) -> Message {
-    let problem = match guard::catch_quietly(|| mail::extract(raw)) {
-        Ok(Some(message)) => return message,
-        Ok(None) => "no header fields found".to_owned(),
-        Err(panic) => format!("the MIME parser failed ({panic})"),
+    let mut message = match guard::catch_quietly(|| mail::extract(raw)) {
+        Ok(Some(message)) => message,
+        Ok(None) => fallback_with_warning(raw, "no header fields found"),
+        Err(panic) => fallback_with_warning(raw, &format!("the MIME parser failed ({panic})")),
     };
+    limits::cap_header_fields(&mut message);
+    message
+}
+
+fn fallback_with_warning(raw: &[u8], problem: &str) -> Message {
     let mut message = fallback::scan(raw);
     message.warnings.insert(
         0,
