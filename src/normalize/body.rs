@@ -1,5 +1,7 @@
 //! The plain-text body, assembled from parts and capped at [`BODY_LIMIT`].
 
+use std::borrow::Cow;
+
 use super::limits::BODY_LIMIT;
 
 /// Collects body text parts up to [`BODY_LIMIT`] bytes.
@@ -10,8 +12,8 @@ pub(super) struct BodyText {
 }
 
 impl BodyText {
-    /// Appends one part, on a new line after the previous one; whatever goes
-    /// past the limit is dropped.
+    /// Appends one part, on a new line after the previous one, with CRLF
+    /// line ends turned into LF; whatever goes past the limit is dropped.
     pub(super) fn push_part(&mut self, part: &str) {
         if self.capped || part.is_empty() {
             return;
@@ -20,12 +22,15 @@ impl BodyText {
             self.text.push('\n');
         }
         let room = BODY_LIMIT.saturating_sub(self.text.len());
-        if part.len() > room {
-            self.text.push_str(&part[..part.floor_char_boundary(room)]);
-            self.capped = true;
+        // CRLF -> LF at most halves the text: twice the room is enough.
+        let window = &part[..part.floor_char_boundary(room.saturating_mul(2))];
+        let text = if window.contains('\r') {
+            Cow::Owned(window.replace("\r\n", "\n"))
         } else {
-            self.text.push_str(part);
-        }
+            Cow::Borrowed(window)
+        };
+        self.capped = text.len() > room || window.len() < part.len();
+        self.text.push_str(&text[..text.floor_char_boundary(room)]);
     }
 
     /// Whether more text would still be kept.

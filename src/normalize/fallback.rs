@@ -9,9 +9,9 @@
 use mail_parser::DateTime;
 use mail_parser::parsers::MessageStream;
 
-use super::limits::BODY_LIMIT;
 use super::body::BodyText;
 use super::guard::catch_quietly;
+use super::limits::BODY_LIMIT;
 use super::text::{self, bare_id, clean_line, decode_8bit};
 use crate::model::{Message, Participant};
 

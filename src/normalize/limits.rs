@@ -19,54 +19,57 @@ pub const LIST_LIMIT: usize = 1000;
 /// limits above, with a warning when anything was cut.
 pub(super) fn cap_header_fields(message: &mut Message) {
     let mut cut = false;
-    let mut cap_list = |len: usize| {
-        cut |= len > LIST_LIMIT;
-        len.min(LIST_LIMIT)
-    };
-    message.in_reply_to.truncate(cap_list(message.in_reply_to.len()));
-    message.references.truncate(cap_list(message.references.len()));
-    message.from.truncate(cap_list(message.from.len()));
-    message.to.truncate(cap_list(message.to.len()));
-    message.cc.truncate(cap_list(message.cc.len()));
-    message.bcc.truncate(cap_list(message.bcc.len()));
-    message.attachments.truncate(cap_list(message.attachments.len()));
+    cut |= cap_list(&mut message.in_reply_to);
+    cut |= cap_list(&mut message.references);
+    cut |= cap_list(&mut message.from);
+    cut |= cap_list(&mut message.to);
+    cut |= cap_list(&mut message.cc);
+    cut |= cap_list(&mut message.bcc);
+    cut |= cap_list(&mut message.attachments);
 
-    let Message {
-        message_id,
-        in_reply_to,
-        references,
-        from,
-        to,
-        cc,
-        bcc,
-        subject,
-        attachments,
-        list_id,
-        ..
-    } = message;
-    let texts = message_id
+    let single_values = [
+        &mut message.message_id,
+        &mut message.subject,
+        &mut message.list_id,
+    ];
+    for text in single_values.into_iter().flatten() {
+        cut |= cap_text(text);
+    }
+    for id in message
+        .in_reply_to
         .iter_mut()
-        .chain(subject.iter_mut())
-        .chain(list_id.iter_mut())
-        .chain(in_reply_to.iter_mut())
-        .chain(references.iter_mut())
-        .chain(from.iter_mut().chain(to).chain(cc).chain(bcc).flat_map(|p| {
-            std::iter::once(&mut p.address).chain(p.name.iter_mut())
-        }))
-        .chain(
-            attachments
-                .iter_mut()
-                .flat_map(|a| std::iter::once(&mut a.mime_type).chain(a.name.iter_mut())),
-        );
-    for text in texts {
-        if text.len() > FIELD_LIMIT {
-            text.truncate(text.floor_char_boundary(FIELD_LIMIT));
-            cut = true;
-        }
+        .chain(&mut message.references)
+    {
+        cut |= cap_text(id);
+    }
+    let people = (message.from.iter_mut())
+        .chain(&mut message.to)
+        .chain(&mut message.cc)
+        .chain(&mut message.bcc);
+    for person in people {
+        cut |= cap_text(&mut person.address);
+        cut |= person.name.as_mut().is_some_and(cap_text);
+    }
+    for attachment in &mut message.attachments {
+        cut |= cap_text(&mut attachment.mime_type);
+        cut |= attachment.name.as_mut().is_some_and(cap_text);
     }
     if cut {
         message.warnings.push(format!(
-            "over-long header fields were cut (to {FIELD_LIMIT} bytes per value, {LIST_LIMIT} entries per list)"
+            "over-long header fields were cut (to {FIELD_LIMIT} bytes per value, \
+             {LIST_LIMIT} entries per list)"
         ));
     }
+}
+
+fn cap_list<T>(list: &mut Vec<T>) -> bool {
+    let cut = list.len() > LIST_LIMIT;
+    list.truncate(LIST_LIMIT);
+    cut
+}
+
+fn cap_text(text: &mut String) -> bool {
+    let cut = text.len() > FIELD_LIMIT;
+    text.truncate(text.floor_char_boundary(FIELD_LIMIT));
+    cut
 }
