@@ -1,1 +1,47 @@
-//! Raw source items -> [`crate::model::Message`]; never panics.
+//! Raw mail bytes -> [`crate::model::Message`]; never panics.
+//!
+//! [`normalize`] runs mail-parser (see [`mail`]) behind a panic guard (see
+//! [`guard`]). When mail-parser finds no headers or panics, a small header
+//! scan of our own ([`fallback`]) still yields the headers and the raw text,
+//! and the message carries a warning saying so.
+//!
+//! Panics inside the guard are caught with `catch_unwind`, so a binary built
+//! with `panic = "abort"` loses this protection.
+
+mod body;
+mod fallback;
+mod guard;
+mod limits;
+mod mail;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use crate::model::Message;
+
+pub use limits::{BODY_LIMIT, FIELD_LIMIT, LIST_LIMIT};
+
+/// Turns one raw RFC 5322 message (CRLF or LF line endings) into a
+/// [`Message`].
+///
+/// Never panics: malformed or hostile input gives best-effort output, with
+/// the problems listed in [`Message::warnings`].
+pub fn normalize(raw: &[u8]) -> Message {
+    let mut message = match guard::catch_quietly(|| mail::extract(raw)) {
+        Ok(Some(message)) => message,
+        Ok(None) => fallback_with_warning(raw, "no header fields found"),
+        Err(panic) => fallback_with_warning(raw, &format!("the MIME parser failed ({panic})")),
+    };
+    limits::cap_header_fields(&mut message);
+    message
+}
+
+fn fallback_with_warning(raw: &[u8], problem: &str) -> Message {
+    let mut message = fallback::scan(raw);
+    message.warnings.insert(
+        0,
+        format!("could not parse MIME structure: {problem}; indexed headers and raw text only"),
+    );
+    message
+}
