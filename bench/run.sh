@@ -248,6 +248,7 @@ measure_tool() {
     put "list 50: sum of 10 medians (ms)" "$tool" "$(printf '%.0f' "$total")"
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 ALL_TOOLS=(notmuch mu inbox)
 for tool in "${ALL_TOOLS[@]}"; do
     case " $TOOLS " in *" $tool "*) ;; *) continue ;; esac
@@ -265,6 +266,7 @@ cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 echo "Maildir: $MESSAGES messages, $(mb "$raw_disk") MB on disk, $(mb "$raw_apparent") MB apparent size."
 echo "Machine: $cpus cores (${cpu_model:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)."
 echo "Versions: $(notmuch --version 2>/dev/null || echo 'notmuch n/a'); $(mu --version 2>/dev/null | head -1 || echo 'mu n/a'); inbox: $([ -x "$INBOX_BIN" ] && "$INBOX_BIN" --version 2>/dev/null || echo n/a)."
+echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 echo "Query times: median of $RUNS runs (after one warm-up run) of the whole CLI process, warm page cache."
 echo
 echo "| measure | notmuch | mu | inbox |"
