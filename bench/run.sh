@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Benchmark notmuch, mu and inbox on the same Maildir, in one run, on one machine.
+#
+# Usage: bench/run.sh [--build] [--tools "notmuch mu inbox"]
+#
+#   --build   run `cargo build --release --bin inbox` first
+#   --tools   which columns to measure (default: all three; others print n/a)
+#
+# Environment:
+#   BENCH_DIR          work directory (default /tmp/inbox-bench); the Maildir is
+#                      cached in $BENCH_DIR/maildir, indexes go to a fresh
+#                      $BENCH_DIR/run.* directory removed at the end (KEEP=1 keeps it)
+#   INBOX_TEST_CORPUS  corpus root (default: ../shared/corpus next to the repository)
+#   RUNS               measured runs per query (default 10; one extra warm-up run)
+#   INBOX_BIN          inbox binary (default ${CARGO_TARGET_DIR:-target}/release/inbox)
+#
+# Prints a markdown table on stdout (rows = measures, columns = tools) and
+# progress on stderr. Tools run one after the other, never in parallel.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+BENCH_DIR=${BENCH_DIR:-/tmp/inbox-bench}
+RUNS=${RUNS:-10}
+TOOLS="notmuch mu inbox"
+BUILD=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --build) BUILD=1 ;;
+        --tools) TOOLS=$2; shift ;;
+        *) echo "usage: $0 [--build] [--tools \"notmuch mu inbox\"]" >&2; exit 2 ;;
+    esac
+    shift
+done
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+INBOX_BIN=${INBOX_BIN:-$target_dir/release/inbox}
+
+log() { echo "== $*" >&2; }
+
+# The ten benchmark queries, in inbox/notmuch syntax and in mu syntax.
+QUERIES=(
+    'from:rssfeeds@spamassassin.taint.org'
+    'from:pudge@perl.org'
+    'to:ilug@linux.ie'
+    'subject:razor'
+    'subject:mortgage'
+    'body:linux'
+    'body:"credit card"'
+    'date:2002-08-01..2002-08-31'
+    'tag:unread and subject:money'
+    'from:phillip.allen@enron.com or (subject:spamassassin and date:2002-09-01..2002-09-30)'
+)
+MU_QUERIES=(
+    'from:rssfeeds@spamassassin.taint.org'
+    'from:pudge@perl.org'
+    'to:ilug@linux.ie'
+    'subject:razor'
+    'subject:mortgage'
+    'body:linux'
+    'body:"credit card"'
+    'date:20020801..20020831'
+    'flag:unread and subject:money'
+    'from:phillip.allen@enron.com or (subject:spamassassin and date:20020901..20020930)'
+)
+
+# --- tools ---------------------------------------------------------------
+
+ensure_packages() {
+    local missing=()
+    command -v /usr/bin/time >/dev/null || missing+=(time)
+    case " $TOOLS " in *" notmuch "*) command -v notmuch >/dev/null || missing+=(notmuch) ;; esac
+    case " $TOOLS " in *" mu "*) command -v mu >/dev/null || missing+=(maildir-utils) ;; esac
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: missing packages ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
+        exit 1
+    fi
+    log "installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+if [ "$BUILD" = 1 ]; then
+    log "cargo build --release --bin inbox"
+    (cd "$repo" && cargo build --release --bin inbox >&2)
+fi
+ensure_packages
+
+# --- the Maildir (cached) ------------------------------------------------
+
+MAILDIR=$BENCH_DIR/maildir
+mkdir -p "$BENCH_DIR"
+if [ ! -f "$BENCH_DIR/maildir.done" ]; then
+    log "building $MAILDIR"
+    rm -rf "$MAILDIR"
+    corpus_args=()
+    [ -n "${INBOX_TEST_CORPUS:-}" ] && corpus_args=(--corpus "$INBOX_TEST_CORPUS")
+    python3 "$here/make-maildir.py" "${corpus_args[@]}" "$MAILDIR" | tee "$BENCH_DIR/maildir.done" >&2
+else
+    log "reusing $MAILDIR ($(cat "$BENCH_DIR/maildir.done"))"
+fi
+MESSAGES=$(find "$MAILDIR/cur" -type f | wc -l)
+
+# --- isolated environment ------------------------------------------------
+
+WORK=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
+cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
+trap cleanup EXIT
+export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache
+export XDG_DATA_HOME=$WORK/home/.local/share TZ=UTC LC_ALL=C.UTF-8
+mkdir -p "$HOME"
+
+export NOTMUCH_CONFIG=$WORK/notmuch.cfg
+cat >"$NOTMUCH_CONFIG" <<EOF
+[database]
+path=$WORK/notmuch
+mail_root=$MAILDIR
+[user]
+name=Bench
+primary_email=bench@example.invalid
+[new]
+tags=unread;inbox
+ignore=
+[search]
+exclude_tags=
+[maildir]
+synchronize_flags=true
+EOF
+MUHOME=$WORK/mu
+export INBOX_HOME=$WORK/inbox
+
+# Per tool: the data directory, and commands built from a query.
+store_dir() {
+    case "$1" in notmuch) echo "$WORK/notmuch" ;; mu) echo "$MUHOME" ;; inbox) echo "$INBOX_HOME" ;; esac
+}
+import_cmd() {  # sets the array IMPORT
+    case "$1" in
+        notmuch) IMPORT=(notmuch new) ;;
+        mu) IMPORT=(mu index --muhome="$MUHOME") ;;
+        inbox) IMPORT=("$INBOX_BIN" import "$MAILDIR") ;;
+    esac
+}
+# time_count TOOL INDEX RUNS: median time and count of query INDEX (-1: all messages)
+time_count() {
+    local tool=$1 i=$2 runs=$3
+    case "$tool" in
+        notmuch) local q='*'; [ "$i" -ge 0 ] && q=${QUERIES[$i]}
+            python3 "$here/timecmd.py" --runs "$runs" -- notmuch count "$q" ;;
+        mu) local q=''; [ "$i" -ge 0 ] && q=${MU_QUERIES[$i]}
+            python3 "$here/timecmd.py" --runs "$runs" --ok-codes 0,4 --result lines -- \
+                mu find --muhome="$MUHOME" --fields=i "$q" ;;
+        inbox) local q='*'; [ "$i" -ge 0 ] && q=${QUERIES[$i]}
+            python3 "$here/timecmd.py" --runs "$runs" -- "$INBOX_BIN" search --count "$q" ;;
+    esac
+}
+# time_list TOOL INDEX: median time and line count of listing the first 50 results
+time_list() {
+    local tool=$1 i=$2
+    case "$tool" in
+        notmuch) python3 "$here/timecmd.py" --runs "$RUNS" --result lines -- \
+                notmuch search --limit=50 --sort=newest-first "${QUERIES[$i]}" ;;
+        mu) python3 "$here/timecmd.py" --runs "$RUNS" --ok-codes 0,4 --result lines -- \
+                mu find --muhome="$MUHOME" --maxnum=50 --sortfield=date --reverse "${MU_QUERIES[$i]}" ;;
+        inbox) python3 "$here/timecmd.py" --runs "$RUNS" --result lines -- \
+                "$INBOX_BIN" search --limit 50 "${QUERIES[$i]}" ;;
+    esac
+}
+
+tool_available() {
+    case "$1" in
+        inbox) [ -x "$INBOX_BIN" ] ;;
+        *) command -v "$1" >/dev/null ;;
+    esac
+}
+
+# --- measurements ----------------------------------------------------------
+
+declare -A R  # R[measure|tool] = cell text
+ROWS=()
+put() {  # put MEASURE TOOL VALUE
+    [ -n "${R[$1|__row]:-}" ] || { ROWS+=("$1"); R[$1|__row]=1; }
+    R[$1|$2]=$3
+}
+
+# /usr/bin/time -v: wall seconds and peak RSS (MB) of one command.
+timed() {  # timed OUTFILE CMD...
+    local out=$1; shift
+    /usr/bin/time -v -o "$out.time" "$@" >"$out.log" 2>&1 || {
+        echo "error: '$*' failed; see its output below" >&2; tail -20 "$out.log" >&2; return 1; }
+    awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f ", s }
+                /Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$out.time"
+}
+
+kib() { du -sk "$@" | awk '{print $1}'; }
+kib_apparent() { du -sk --apparent-size "$@" | awk '{print $1}'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+raw_disk=$(kib "$MAILDIR")
+raw_apparent=$(kib_apparent "$MAILDIR")
+
+measure_tool() {
+    local tool=$1 wall rss res dir
+    dir=$(store_dir "$tool")
+    case "$tool" in
+        notmuch) mkdir -p "$dir" ;;
+        mu) mu init --muhome="$MUHOME" --maildir="$MAILDIR" --my-address=bench@example.invalid >/dev/null || return 1 ;;
+        inbox) mkdir -p "$dir" ;;
+    esac
+    log "$tool: import"
+    import_cmd "$tool"
+    res=$(timed "$WORK/$tool-import" "${IMPORT[@]}") || return 1
+    read -r wall rss <<<"$res"
+    put "import time (s)" "$tool" "$wall"
+    put "import rate (msg/s)" "$tool" "$(awk -v n="$MESSAGES" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')"
+    put "import peak RSS (MB)" "$tool" "$rss"
+    [ "$tool" = inbox ] && put "import summary" "$tool" "$(tail -1 "$WORK/$tool-import.log")"
+
+    log "$tool: re-import, nothing changed"
+    res=$(timed "$WORK/$tool-reimport" "${IMPORT[@]}") || return 1
+    read -r wall rss <<<"$res"
+    put "re-import, no change (s)" "$tool" "$wall"
+
+    local disk apparent
+    disk=$(kib "$dir"); apparent=$(kib_apparent "$dir")
+    put "store+index size on disk (MB)" "$tool" "$(mb "$disk") ($(mb "$apparent") apparent)"
+    put "size / raw maildir (apparent)" "$tool" "$(awk -v a="$apparent" -v r="$raw_apparent" 'BEGIN { printf "%.0f %%", 100 * a / r }')"
+
+    local all
+    res=$(time_count "$tool" -1 1) || return 1
+    all=$(cut -f2 <<<"$res")
+    put "messages indexed" "$tool" "$all"
+
+    local i ms n total=0
+    for i in "${!QUERIES[@]}"; do
+        log "$tool: query $((i + 1))"
+        res=$(time_count "$tool" "$i" "$RUNS") || return 1
+        IFS=$'\t' read -r ms n <<<"$res"
+        put "count q$((i + 1)) (ms, n)" "$tool" "$ms (n=$n)"
+        total=$(awk -v a="$total" -v b="$ms" 'BEGIN { print a + b }')
+    done
+    put "count: sum of 10 medians (ms)" "$tool" "$(printf '%.0f' "$total")"
+    total=0
+    for i in "${!QUERIES[@]}"; do
+        res=$(time_list "$tool" "$i") || return 1
+        IFS=$'\t' read -r ms n <<<"$res"
+        put "list 50 q$((i + 1)) (ms)" "$tool" "$ms"
+        total=$(awk -v a="$total" -v b="$ms" 'BEGIN { print a + b }')
+    done
+    put "list 50: sum of 10 medians (ms)" "$tool" "$(printf '%.0f' "$total")"
+}
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+ALL_TOOLS=(notmuch mu inbox)
+for tool in "${ALL_TOOLS[@]}"; do
+    case " $TOOLS " in *" $tool "*) ;; *) continue ;; esac
+    if ! tool_available "$tool"; then
+        log "$tool: not available, skipped (inbox: build with cargo build --release)"
+        continue
+    fi
+    measure_tool "$tool" || log "$tool: failed; its remaining cells stay n/a"
+done
+
+# --- report ----------------------------------------------------------------
+
+cpus=$(nproc)
+cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+echo "Maildir: $MESSAGES messages, $(mb "$raw_disk") MB on disk, $(mb "$raw_apparent") MB apparent size."
+echo "Machine: $cpus cores (${cpu_model:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)."
+echo "Versions: $(notmuch --version 2>/dev/null || echo 'notmuch n/a'); $(mu --version 2>/dev/null | head -1 || echo 'mu n/a'); inbox: $([ -x "$INBOX_BIN" ] && "$INBOX_BIN" --version 2>/dev/null || echo n/a)."
+echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+echo "Query times: median of $RUNS runs (after one warm-up run) of the whole CLI process, warm page cache."
+echo
+echo "| measure | notmuch | mu | inbox |"
+echo "|---|---|---|---|"
+for row in "${ROWS[@]}"; do
+    printf '| %s |' "$row"
+    for tool in "${ALL_TOOLS[@]}"; do printf ' %s |' "${R[$row|$tool]:-n/a}"; done
+    echo
+done
+echo
+echo "Queries (mu syntax in brackets where it differs):"
+for i in "${!QUERIES[@]}"; do
+    if [ "${QUERIES[$i]}" = "${MU_QUERIES[$i]}" ]; then
+        echo "- q$((i + 1)): \`${QUERIES[$i]}\`"
+    else
+        echo "- q$((i + 1)): \`${QUERIES[$i]}\` (\`${MU_QUERIES[$i]}\`)"
+    fi
+done
