@@ -14,7 +14,7 @@ Semantics (those of the inbox query language):
   no stemming. `prefix:word` matches a whole token; `prefix:"a b"` and
   `prefix:a.b@c` match when the tokens appear consecutively.
 - from:, to:, cc: search the decoded header (display names and addresses);
-  to: is the To header only. subject: the decoded Subject.
+  to: is To, Cc and Bcc together (as in notmuch). subject: the decoded Subject.
 - body: the decoded text/plain parts that are not attachments (nested messages
   included); text/html parts, converted to text, only when a message has no
   text/plain part.
@@ -59,7 +59,7 @@ QUERIES = [
     ("from:rssfeeds@spamassassin.taint.org", None, ""),
     ("from:perl.org", None, ""),
     ('from:"Matthias Saou"', None, ""),
-    ("to:ilug@linux.ie", "tohdr:ilug@linux.ie", ""),
+    ("to:ilug@linux.ie", None, ""),
     ("cc:fork@spamassassin.taint.org", "cchdr:fork@spamassassin.taint.org", ""),
     ("subject:razor", None, ""),
     ('subject:"razor users"', None, ""),
@@ -84,7 +84,7 @@ QUERIES = [
     ),
     ("date:2002-09-10..2002-09-12", None, ""),
     ("date:2002-08-01..2002-08-31", None, ""),
-    ("date:2002-12-01..", None, ""),
+    ("date:2002-12-01..2003-12-31", None, ""),
     ("date:1999-01-01..2001-12-31", None, ""),
     ("cc:lynn.blair@enron.com", "cchdr:lynn.blair@enron.com", ""),
     (
@@ -92,7 +92,7 @@ QUERIES = [
         None,
         "notmuch (GMime) does not parse the From address w..mcgowan@enron.com (two dots) as an address (-2)",
     ),
-    ("subject:razor and to:razor-users@example.sourceforge.net", "subject:razor and tohdr:razor-users@example.sourceforge.net", ""),
+    ("subject:razor and to:razor-users@example.sourceforge.net", None, ""),
     ("subject:mortgage or subject:money", None, ""),
     ("folder:spamassassin/spam and not subject:free", None, ""),
     ("(subject:razor or subject:spamassassin) and not folder:spamassassin/easy_ham", None, ""),
@@ -219,7 +219,7 @@ class Features:
         self.folder = rel_folder
         self.fields = {
             "from": tokens(header_text(msg, "From")),
-            "to": tokens(header_text(msg, "To")),
+            "to": tokens(" ".join(header_text(msg, name) for name in ("To", "Cc", "Bcc"))),
             "cc": tokens(header_text(msg, "Cc")),
             "subject": tokens(header_text(msg, "Subject")),
         }

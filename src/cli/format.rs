@@ -9,8 +9,16 @@ const FROM_WIDTH: usize = 24;
 
 /// `id  date  from  subject  (tags)` on one line.
 pub(super) fn summary_line(summary: &Summary) -> String {
-    let date = summary.date.or(summary.received).map(day).unwrap_or_else(|| "----------".into());
-    let from = summary.sender.as_deref().map(sender_name).unwrap_or_default();
+    let date = summary
+        .date
+        .or(summary.received)
+        .map(day)
+        .unwrap_or_else(|| "----------".into());
+    let from = summary
+        .sender
+        .as_deref()
+        .map(sender_name)
+        .unwrap_or_default();
     let subject = summary.subject.as_deref().unwrap_or("(no subject)");
     let tags = display_tags(summary.flags, &summary.tags).join(" ");
     format!(
@@ -41,7 +49,11 @@ pub(super) fn message(summary: &Summary, message: &Message) -> String {
         ("Bcc", &message.bcc),
     ] {
         if !people.is_empty() {
-            let _ = writeln!(out, "{name}: {}", people.iter().map(person).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "{name}: {}",
+                people.iter().map(person).collect::<Vec<_>>().join(", ")
+            );
         }
     }
     if let Some(date) = summary.date.or(summary.received) {
@@ -51,7 +63,11 @@ pub(super) fn message(summary: &Summary, message: &Message) -> String {
     if let Some(id) = &message.message_id {
         let _ = writeln!(out, "Message-ID: <{id}>");
     }
-    let _ = writeln!(out, "Tags: {}", display_tags(summary.flags, &summary.tags).join(" "));
+    let _ = writeln!(
+        out,
+        "Tags: {}",
+        display_tags(summary.flags, &summary.tags).join(" ")
+    );
     for attachment in &message.attachments {
         let _ = writeln!(
             out,
@@ -98,7 +114,9 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 fn day(timestamp: i64) -> String {
-    local(timestamp).map(|date| date.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    local(timestamp)
+        .map(|date| date.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 fn full_date(timestamp: i64) -> String {

@@ -43,7 +43,7 @@ impl Drop for Bar {
 }
 
 pub(super) fn run(home: &Home, path: &Path, account: &str) -> anyhow::Result<ExitCode> {
-    let mut connector = inbox_connector_maildir::LocalConnector::open(path)
+    let mut connector = inbox_connector_maildir::MaildirConnector::open(path)
         .with_context(|| format!("cannot import {}", path.display()))?;
     let mut store = open_store(home)?;
     let index = open_index(home)?;

@@ -14,7 +14,10 @@ pub(super) fn reindex(home: &Home) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let written = sync::reindex(&store, &index, &bar)?;
     drop(bar);
-    println!("indexed {written} messages in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "indexed {written} messages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -46,7 +49,11 @@ pub(super) fn stats(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
     println!("index         {}", mib(index_bytes));
     for (name, kind, count) in &stats.accounts {
         println!("account {name} ({kind}): {count} messages");
-        for (_, folder, count) in stats.folders.iter().filter(|(account, _, _)| account == name) {
+        for (_, folder, count) in stats
+            .folders
+            .iter()
+            .filter(|(account, _, _)| account == name)
+        {
             println!("  {count:>8}  {folder}");
         }
     }
@@ -72,6 +79,11 @@ fn disk_usage(path: &Path) -> u64 {
         return meta.len();
     }
     std::fs::read_dir(path)
-        .map(|entries| entries.flatten().map(|entry| disk_usage(&entry.path())).sum())
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| disk_usage(&entry.path()))
+                .sum()
+        })
         .unwrap_or(0)
 }

@@ -104,8 +104,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Opens the store, creating the data directory on first use.
 fn open_store(home: &Home) -> anyhow::Result<Store> {
-    home.create()
-        .with_context(|| format!("cannot create the data directory {}", home.data_dir.display()))?;
+    home.create().with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            home.data_dir.display()
+        )
+    })?;
     Store::open(&home.store_path())
         .with_context(|| format!("cannot open the store {}", home.store_path().display()))
 }

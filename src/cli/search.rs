@@ -18,7 +18,7 @@ use crate::sync::catch_up_index;
 #[derive(Args)]
 pub(super) struct SearchArgs {
     /// The query, e.g. `from:alice@example.org and date:2024-01..2024-03`.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
     query: Vec<String>,
     /// Print at most N results.
     #[arg(long, value_name = "N")]
@@ -64,7 +64,10 @@ pub(super) fn search(home: &Home, args: &SearchArgs) -> anyhow::Result<ExitCode>
     let query = match query::parse(&text) {
         Ok(query) => query,
         Err(error) => {
-            eprintln!("inbox: {error}\n  {text}\n  {}^", " ".repeat(error.position));
+            eprintln!(
+                "inbox: {error}\n  {text}\n  {}^",
+                " ".repeat(error.position)
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -98,7 +101,10 @@ pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Resul
     let store = open_store(home)?;
     let id = MessageId(id);
     let Some(summary) = store.summary(id)? else {
-        bail!("no message with id {} (ids are printed by `inbox search`)", id.0);
+        bail!(
+            "no message with id {} (ids are printed by `inbox search`)",
+            id.0
+        );
     };
     let bytes = store.raw(id)?.context("the message has no raw bytes")?;
     let mut out = std::io::stdout().lock();

@@ -16,7 +16,10 @@ pub(super) fn run(home: &Home, args: &[String]) -> anyhow::Result<ExitCode> {
     let query = match query::parse(&query_text) {
         Ok(query) => query,
         Err(error) => {
-            eprintln!("inbox: {error}\n  {query_text}\n  {}^", " ".repeat(error.position));
+            eprintln!(
+                "inbox: {error}\n  {query_text}\n  {}^",
+                " ".repeat(error.position)
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -29,7 +32,11 @@ pub(super) fn run(home: &Home, args: &[String]) -> anyhow::Result<ExitCode> {
     let indexed = index.indexed_seq()?.unwrap_or(0);
     let changed = store.apply_tags(&ids, &change)?;
     catch_up_index(&store, &mut writer, indexed)?;
-    println!("{} of {} matching messages changed", changed.len(), ids.len());
+    println!(
+        "{} of {} matching messages changed",
+        changed.len(),
+        ids.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -59,7 +66,9 @@ fn parse_args(args: &[String]) -> anyhow::Result<(TagChange, String)> {
         bail!("no tag change given: write `inbox tag +add -remove -- QUERY`");
     }
     if rest.is_empty() {
-        bail!("no query given: write `inbox tag +add -remove -- QUERY` (use `*` for every message)");
+        bail!(
+            "no query given: write `inbox tag +add -remove -- QUERY` (use `*` for every message)"
+        );
     }
     Ok((change, rest.join(" ")))
 }

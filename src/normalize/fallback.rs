@@ -169,4 +169,5 @@ fn date(value: &str) -> Option<i64> {
         .flatten()
         .filter(DateTime::is_valid)
         .map(|date| date.to_timestamp())
+        .or_else(|| super::date::lenient(value))
 }

@@ -2,7 +2,6 @@
 
 use std::sync::LazyLock;
 
-use mail_parser::decoders::html::html_to_text;
 use mail_parser::{
     Encoding, Header, HeaderName, HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType,
 };
@@ -52,7 +51,7 @@ pub(super) fn extract(raw: &[u8]) -> Option<Message> {
                 break;
             }
             if let PartType::Html(html) = &part.body {
-                body.push_part(&html_to_text(html));
+                body.push_part(&super::html::to_text(html));
             }
         }
     }
@@ -107,7 +106,8 @@ fn read_header(header: &Header<'_>, raw: &[u8], message: &mut Message) {
             message.date = value
                 .as_datetime()
                 .filter(|date| date.is_valid())
-                .map(|date| date.to_timestamp());
+                .map(|date| date.to_timestamp())
+                .or_else(|| super::date::lenient(&raw_value()));
         }
         HeaderName::ListId if message.list_id.is_none() => {
             message.list_id = text::list_id(&raw_value());

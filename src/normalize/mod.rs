@@ -9,8 +9,10 @@
 //! with `panic = "abort"` loses this protection.
 
 mod body;
+mod date;
 mod fallback;
 mod guard;
+mod html;
 mod limits;
 mod mail;
 mod text;

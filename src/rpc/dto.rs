@@ -78,7 +78,11 @@ impl MessageDto {
             references: message.references.clone(),
             list_id: message.list_id.clone(),
             body: message.body.clone(),
-            attachment_list: message.attachments.iter().map(AttachmentDto::from).collect(),
+            attachment_list: message
+                .attachments
+                .iter()
+                .map(AttachmentDto::from)
+                .collect(),
             warnings: message.warnings.clone(),
         }
     }

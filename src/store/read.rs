@@ -132,9 +132,13 @@ impl Store {
         let (Some(first), Some(last)) = (summaries.first(), summaries.last()) else {
             return Ok(summaries);
         };
-        let range = params![since_seq, first.id.0, last.id.0];
-        let position: HashMap<i64, usize> =
-            summaries.iter().enumerate().map(|(i, s)| (s.id.0, i)).collect();
+        let (first, last) = (first.id.0, last.id.0);
+        let range = params![since_seq, first, last];
+        let position: HashMap<i64, usize> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.0, i))
+            .collect();
         for (sql, folders) in [
             ("SELECT l.message_id, l.folder FROM locations l JOIN messages m ON m.id = l.message_id
               WHERE m.change_seq > ?1 AND m.id BETWEEN ?2 AND ?3 ORDER BY l.folder", true),

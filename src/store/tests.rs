@@ -263,11 +263,10 @@ fn flag_changes_bump_the_change_sequence() {
         .unwrap();
     assert_eq!(outcome.flags_changed, 1);
     assert!(store.summary(id).unwrap().unwrap().flags.seen);
-    assert_eq!(
-        store
-            .changed_since(outcome.seq - 1, MessageId(0), 10)
-            .unwrap(),
-        vec![id]
-    );
+    let changed = store
+        .changed_since(outcome.seq - 1, MessageId(0), 10)
+        .unwrap();
+    assert_eq!(changed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(changed[0].folders, vec!["INBOX".to_owned()]);
     assert_eq!(store.known_locations(account).unwrap()[&loc], seen);
 }

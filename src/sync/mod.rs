@@ -46,7 +46,7 @@ pub struct Report {
 }
 
 /// Reports progress as items are committed.
-pub trait Progress {
+pub trait Progress: Sync {
     /// `done` items processed so far.
     fn advance(&self, done: u64);
 }

@@ -72,7 +72,9 @@ impl<'a> PipelineSink<'a> {
                 },
             })
             .collect();
-        let outcome = self.store.commit_batch(self.account, &writes, &batch.cursor.0)?;
+        let outcome = self
+            .store
+            .commit_batch(self.account, &writes, &batch.cursor.0)?;
         let mut fresh: HashMap<MessageId, &Message> = HashMap::new();
         for &(position, id) in &outcome.added {
             if let Write::New(new) = &writes[position] {
@@ -111,7 +113,8 @@ impl Sink for PipelineSink<'_> {
     }
 
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
-        self.store_batch(&batch).map_err(|error| SinkError(error.to_string()))?;
+        self.store_batch(&batch)
+            .map_err(|error| SinkError(error.to_string()))?;
         self.done += batch.changes.len() as u64;
         self.progress.advance(self.done);
         Ok(())
@@ -121,9 +124,10 @@ impl Sink for PipelineSink<'_> {
         tracing::info!(folder = %location.folder, item = %location.remote_id, "{message}");
         self.report.skipped += 1;
         if self.report.skipped_examples.len() < SKIP_EXAMPLES {
-            self.report
-                .skipped_examples
-                .push(format!("{}/{}: {message}", location.folder, location.remote_id));
+            self.report.skipped_examples.push(format!(
+                "{}/{}: {message}",
+                location.folder, location.remote_id
+            ));
         }
     }
 }

@@ -116,6 +116,8 @@ pub struct Location {
 #[derive(Clone, Debug)]
 pub struct RawItem {
     pub location: Location,
+    /// What kind of source delivered it (one tree may hold maildirs and mbox files).
+    pub source: SourceKind,
     /// The item's bytes as the source delivered them.
     pub bytes: Vec<u8>,
     pub flags: Flags,

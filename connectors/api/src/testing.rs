@@ -382,6 +382,7 @@ mod tests {
                         folder: "INBOX".into(),
                         remote_id: number.to_string(),
                     },
+                    source: SourceKind::Maildir,
                     bytes: b"Subject: x\n\nbody\n".to_vec(),
                     flags: Flags::default(),
                     received: None,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use inbox_connector_api::{
-    Batch, Change, ConnectorError, Cursor, Flags, Location, RawItem, Sink, SinkError,
+    Batch, Change, ConnectorError, Cursor, Flags, Location, RawItem, Sink, SinkError, SourceKind,
 };
 
 use crate::cursor::{Fingerprint, StoredMboxes};
@@ -82,6 +82,7 @@ async fn import_maildir(
                         Ok((bytes, received)) => {
                             let item = RawItem {
                                 location: probe.clone(),
+                                source: SourceKind::Maildir,
                                 bytes,
                                 flags,
                                 received,
@@ -218,6 +219,7 @@ async fn import_file(file: FileSource, out: &mut Delivery<'_>) -> Result<(), Sin
             Ok(bytes) => {
                 let item = RawItem {
                     location,
+                    source: SourceKind::Maildir,
                     bytes,
                     flags: Flags::default(),
                     received: mtime(&metadata),
@@ -292,6 +294,7 @@ async fn import_mbox(
                     None => {
                         let item = RawItem {
                             location,
+                            source: SourceKind::Mbox,
                             bytes: message.bytes,
                             flags: message.flags,
                             received: message.received,

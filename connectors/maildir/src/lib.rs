@@ -54,7 +54,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use inbox_connector_api::{Connector, ConnectorError, Cursor, Location, Sink, SourceKind};
+use inbox_connector_api::{Connector, ConnectorError, Cursor, Sink, SourceKind};
 
 use crate::sniff::{Content, classify};
 
@@ -101,22 +101,6 @@ impl MaildirConnector {
     /// The imported path.
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    /// The kind of the item at `location`, a location this connector
-    /// delivered: [`SourceKind::Mbox`] when its folder is an mbox file,
-    /// [`SourceKind::Maildir`] otherwise (maildir and single message files).
-    /// [`Connector::kind`] is the kind of the root; a directory tree can
-    /// hold both, so the store should ask this per folder.
-    pub fn kind_of(&self, location: &Location) -> SourceKind {
-        if self.root.is_file() {
-            return self.kind;
-        }
-        if self.root.join(&location.folder).is_file() {
-            SourceKind::Mbox
-        } else {
-            SourceKind::Maildir
-        }
     }
 }
 

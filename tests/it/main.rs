@@ -1,0 +1,7 @@
+//! Integration tests: the real `inbox` binary on the shared corpus, each
+//! inbox in its own temporary `INBOX_HOME`.
+
+mod cli;
+mod import;
+mod queries;
+mod util;
