@@ -43,9 +43,10 @@ pub(super) fn to_text(html: &str) -> String {
             rest = after.find("-->").map_or("", |end| &after[end + 3..]);
         } else {
             let end = rest.find('>').map_or(rest.len(), |end| end + 1);
-            let name = tag_name(&rest[1..end]);
+            let inner = &rest[1..end];
+            let name = tag_name(inner);
             rest = &rest[end..];
-            if name == "script" || name == "style" {
+            if (name == "script" || name == "style") && !inner.starts_with('/') {
                 rest = skip_element(rest, &name);
             }
             let separator = if BLOCK_TAGS.contains(&name.as_str()) {
@@ -177,5 +178,6 @@ mod tests {
             let _ = to_text(html);
         }
         assert_eq!(to_text("a <b c"), "a");
+        assert_eq!(to_text("a </script> b"), "a b");
     }
 }

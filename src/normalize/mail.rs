@@ -55,11 +55,19 @@ pub(super) fn extract(raw: &[u8]) -> Option<Message> {
             }
         }
     }
+    // Some mailers put the only text in a part mail-parser files under
+    // attachments (unnamed, not marked as one): that is the body.
+    let (inline_text, attachments): (Vec<_>, Vec<_>) = part_list(&parsed, &parsed.attachments)
+        .partition(|part| !has_text_part && is_unnamed_text(part));
+    for part in inline_text {
+        match &part.body {
+            PartType::Text(text) => body.push_part(text),
+            PartType::Html(html) => body.push_part(&super::html::to_text(html)),
+            _ => {}
+        }
+    }
     message.body = body.finish(&mut message.warnings);
-
-    message.attachments = part_list(&parsed, &parsed.attachments)
-        .map(attachment)
-        .collect();
+    message.attachments = attachments.into_iter().map(attachment).collect();
     Some(message)
 }
 
@@ -114,6 +122,15 @@ fn read_header(header: &Header<'_>, raw: &[u8], message: &mut Message) {
         }
         _ => {}
     }
+}
+
+/// A text or HTML part without a file name or an `attachment` disposition.
+fn is_unnamed_text(part: &MessagePart<'_>) -> bool {
+    let is_text = matches!(part.body, PartType::Text(_) | PartType::Html(_));
+    let marked = part
+        .content_disposition()
+        .is_some_and(|disposition| disposition.is_attachment());
+    is_text && part.attachment_name().is_none() && !marked
 }
 
 fn attachment(part: &MessagePart<'_>) -> Attachment {
