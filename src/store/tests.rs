@@ -55,14 +55,14 @@ fn put(store: &mut Store, account: AccountId, messages: &[(&str, Message)]) -> B
         .zip(&locations)
         .zip(&raws)
         .map(|(((_, message), location), raw)| {
-            Write::New(NewMessage {
+            Write::New(Box::new(NewMessage {
                 location,
                 source: SourceKind::Maildir,
                 raw,
                 flags: Flags::default(),
                 received: None,
                 message: message.clone(),
-            })
+            }))
         })
         .collect();
     store.commit_batch(account, &writes, "cursor-1").unwrap()

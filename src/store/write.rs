@@ -20,7 +20,7 @@ pub struct NewMessage<'a> {
 
 /// One write of a batch.
 pub enum Write<'a> {
-    New(NewMessage<'a>),
+    New(Box<NewMessage<'a>>),
     Flags {
         location: &'a Location,
         flags: Flags,

@@ -58,14 +58,14 @@ impl<'a> PipelineSink<'a> {
             .changes
             .iter()
             .map(|change| match change {
-                Change::New(item) => Write::New(NewMessage {
+                Change::New(item) => Write::New(Box::new(NewMessage {
                     location: &item.location,
                     source: item.source,
                     raw: &item.bytes,
                     flags: item.flags,
                     received: item.received,
                     message: normalize(&item.bytes),
-                }),
+                })),
                 Change::Flags { location, flags } => Write::Flags {
                     location,
                     flags: *flags,
