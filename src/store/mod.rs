@@ -42,6 +42,8 @@ pub enum StoreError {
     TooNew { found: usize, supported: usize },
     #[error("raw bytes of message {0} are damaged: {1}")]
     Raw(i64, std::io::Error),
+    #[error("cannot start the zstd compressor: {0}")]
+    Compressor(std::io::Error),
     #[error("no account named {0:?}")]
     NoAccount(String),
     #[error(
@@ -61,7 +63,14 @@ pub struct AccountId(pub i64);
 /// One open store. Writers serialize on SQLite's lock; readers never wait (WAL).
 pub struct Store {
     conn: Connection,
+    /// Compresses raw message bytes; kept to reuse its context.
+    compressor: zstd::bulk::Compressor<'static>,
 }
+
+/// zstd level for raw bytes: fast enough to keep import I/O-bound, ~4x on mail.
+const RAW_COMPRESSION_LEVEL: i32 = 3;
+/// Prepared statements kept per connection (the write path uses about 20).
+const STATEMENT_CACHE: usize = 64;
 
 impl Store {
     /// Opens (creating if needed, file mode 0600) and migrates the store at `path`.
@@ -72,15 +81,19 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;
-             PRAGMA cache_size = -32000;",
+             PRAGMA cache_size = -32000;
+             PRAGMA wal_autocheckpoint = 4000;",
         )?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        let compressor =
+            zstd::bulk::Compressor::new(RAW_COMPRESSION_LEVEL).map_err(StoreError::Compressor)?;
+        Ok(Store { conn, compressor })
     }
 
     /// The account named `name`, created with `kind` (`local`, `imap`, `x`)

@@ -121,8 +121,15 @@ impl Store {
         after: MessageId,
         limit: usize,
     ) -> Result<Vec<Summary>, StoreError> {
+        // A full rebuild walks the table by id; catching up reads the few
+        // recent changes through the change_seq index.
+        let index = if since_seq == 0 {
+            ""
+        } else {
+            "INDEXED BY messages_change_seq"
+        };
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN accounts a ON a.id = m.account_id
+            "SELECT {SUMMARY_COLUMNS} FROM messages m {index} JOIN accounts a ON a.id = m.account_id
              WHERE m.change_seq > ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

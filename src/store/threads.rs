@@ -124,12 +124,14 @@ fn related_threads(
     if let Some(own) = &message.message_id {
         keys.push(own);
     }
+    // Messages that share a Message-ID or a reference are already in one
+    // thread, so one row per key is enough (and keeps long threads cheap).
     let mut by_message_id = tx.prepare_cached(
-        "SELECT DISTINCT thread_id FROM messages WHERE message_id = ?1 AND id != ?2",
+        "SELECT thread_id FROM messages WHERE message_id = ?1 AND id != ?2 LIMIT 1",
     )?;
     let mut by_reference = tx.prepare_cached(
-        "SELECT DISTINCT m.thread_id FROM refs r JOIN messages m ON m.id = r.message_id
-         WHERE r.ref = ?1 AND r.message_id != ?2",
+        "SELECT m.thread_id FROM refs r JOIN messages m ON m.id = r.message_id
+         WHERE r.ref = ?1 AND r.message_id != ?2 LIMIT 1",
     )?;
     let mut threads = Vec::new();
     for key in keys {

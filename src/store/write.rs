@@ -5,9 +5,6 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use super::{AccountId, Store, StoreError, threads};
 use crate::model::{Flags, Location, Message, MessageId, Participant, SourceKind};
 
-/// zstd level for raw bytes: fast enough to keep import I/O-bound, ~4x on mail.
-const RAW_COMPRESSION_LEVEL: i32 = 3;
-
 /// A normalized message with what the store keeps beside it.
 pub struct NewMessage<'a> {
     pub location: &'a Location,
@@ -62,7 +59,7 @@ impl Store {
         };
         for (position, write) in writes.iter().enumerate() {
             match write {
-                Write::New(new) => match insert(&tx, account, new, seq)? {
+                Write::New(new) => match insert(&tx, &mut self.compressor, account, new, seq)? {
                     Some(id) => outcome.added.push((position, id)),
                     None => outcome.duplicates += 1,
                 },
@@ -87,6 +84,7 @@ impl Store {
 /// Returns the new id, or `None` for a duplicate.
 fn insert(
     tx: &Transaction<'_>,
+    compressor: &mut zstd::bulk::Compressor<'static>,
     account: AccountId,
     new: &NewMessage<'_>,
     seq: i64,
@@ -133,7 +131,8 @@ fn insert(
         seq,
     ])?;
     let id = tx.last_insert_rowid();
-    let compressed = zstd::bulk::compress(new.raw, RAW_COMPRESSION_LEVEL)
+    let compressed = compressor
+        .compress(new.raw)
         .map_err(|error| StoreError::Raw(id, error))?;
     tx.prepare_cached("INSERT INTO raw (message_id, zstd) VALUES (?1, ?2)")?
         .execute(params![id, compressed])?;

@@ -12,7 +12,7 @@ use crate::normalize::normalize;
 use crate::store::{AccountId, NewMessage, Store, Write};
 
 /// Changes per store transaction.
-const BATCH_SIZE: usize = 500;
+const BATCH_SIZE: usize = 1_000;
 /// Messages between index commits during a long sync.
 const INDEX_COMMIT_EVERY: u64 = 20_000;
 /// How many skip reasons a report keeps.
@@ -54,6 +54,7 @@ impl<'a> PipelineSink<'a> {
     }
 
     fn store_batch(&mut self, batch: &Batch) -> Result<(), SyncError> {
+        let mut messages = normalize_all(&batch.changes).into_iter();
         let writes: Vec<Write<'_>> = batch
             .changes
             .iter()
@@ -64,7 +65,7 @@ impl<'a> PipelineSink<'a> {
                     raw: &item.bytes,
                     flags: item.flags,
                     received: item.received,
-                    message: normalize(&item.bytes),
+                    message: messages.next().unwrap_or_default(),
                 })),
                 Change::Flags { location, flags } => Write::Flags {
                     location,
@@ -100,6 +101,33 @@ impl<'a> PipelineSink<'a> {
         }
         Ok(())
     }
+}
+
+/// Normalizes the new items of a batch, in order, on all cores.
+fn normalize_all(changes: &[Change]) -> Vec<Message> {
+    let raws: Vec<&[u8]> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::New(item) => Some(item.bytes.as_slice()),
+            Change::Flags { .. } => None,
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = raws.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = raws
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(|raw| normalize(raw)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 #[async_trait]
