@@ -12,7 +12,7 @@ use crate::index::{Index, Sort, query};
 use crate::model::{MessageId, ThreadId};
 use crate::normalize::normalize;
 use crate::rpc::dto::{MessageDto, SummaryDto};
-use crate::store::Store;
+use crate::store::{Store, Summary};
 use crate::sync::catch_up_index;
 
 #[derive(Args)]
@@ -83,14 +83,18 @@ pub(super) fn search(home: &Home, args: &SearchArgs) -> anyhow::Result<ExitCode>
         None => index.count(&query)?,
     };
     let ids = index.search(&query, args.sort.into(), limit, args.offset)?;
-    let summaries = store.summaries(&ids)?;
+    print_summaries(&store.summaries(&ids)?, args.json)
+}
+
+/// One line per message, or a JSON array.
+fn print_summaries(summaries: &[Summary], json: bool) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         let dtos: Vec<SummaryDto> = summaries.iter().map(SummaryDto::from).collect();
         serde_json::to_writer_pretty(&mut out, &dtos)?;
         writeln!(out)?;
     } else {
-        for summary in &summaries {
+        for summary in summaries {
             writeln!(out, "{}", format::summary_line(summary))?;
         }
     }
@@ -126,18 +130,7 @@ pub(super) fn thread(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCod
         bail!("no message with id {id} (ids are printed by `inbox search`)");
     };
     let thread: ThreadId = summary.thread;
-    let summaries = store.summaries(&store.thread(thread)?)?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        let dtos: Vec<SummaryDto> = summaries.iter().map(SummaryDto::from).collect();
-        serde_json::to_writer_pretty(&mut out, &dtos)?;
-        writeln!(out)?;
-    } else {
-        for summary in &summaries {
-            writeln!(out, "{}", format::summary_line(summary))?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    print_summaries(&store.summaries(&store.thread(thread)?)?, json)
 }
 
 /// Catches the index up with the store if it fell behind (an interrupted

@@ -1,6 +1,6 @@
 //! Tags, and the flags that notmuch users type as tags.
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 
 use super::{Store, StoreError};
 use crate::model::{Flags, MessageId};
@@ -38,14 +38,7 @@ impl Store {
         ids: &[MessageId],
         change: &TagChange,
     ) -> Result<Vec<MessageId>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq: i64 = tx.query_row(
-            "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
-            [],
-            |row| row.get(0),
-        )?;
+        let (tx, seq) = super::write::begin_write(&mut self.conn)?;
         let mut changed = Vec::new();
         {
             let mut add =

@@ -45,14 +45,7 @@ impl Store {
         writes: &[Write<'_>],
         cursor: &str,
     ) -> Result<BatchOutcome, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq: i64 = tx.query_row(
-            "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
-            [],
-            |row| row.get(0),
-        )?;
+        let (tx, seq) = begin_write(&mut self.conn)?;
         let mut outcome = BatchOutcome {
             seq,
             ..BatchOutcome::default()
@@ -78,6 +71,20 @@ impl Store {
         tx.commit()?;
         Ok(outcome)
     }
+}
+
+/// Starts a write transaction (taking SQLite's write lock at once) and
+/// returns the change sequence number its rows get.
+pub(super) fn begin_write(
+    conn: &mut rusqlite::Connection,
+) -> Result<(Transaction<'_>, i64), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let seq = tx.query_row(
+        "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok((tx, seq))
 }
 
 /// Inserts a message, or records a new location of one already stored.

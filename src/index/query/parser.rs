@@ -20,16 +20,6 @@ const IS_VALUES: [(&str, Flag); 9] = [
     ("attachment", Flag::Attachment),
 ];
 
-/// Tags that stand for flags, as notmuch users type them.
-const FLAG_TAGS: [Flag; 6] = [
-    Flag::Unread,
-    Flag::Flagged,
-    Flag::Replied,
-    Flag::Draft,
-    Flag::Deleted,
-    Flag::Attachment,
-];
-
 pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
     let chars: Vec<char> = text.chars().collect();
     let tokens = lex(&chars)?;
@@ -201,7 +191,9 @@ fn term_query(term: &Term) -> Result<Query, QueryError> {
         Prefix::Body => text(TextField::Body, term, name),
         Prefix::Tag => {
             let lower = term.value.to_lowercase();
-            match FLAG_TAGS.iter().find(|flag| flag.as_str() == lower) {
+            // Flags as notmuch users type them as tags (`tag:unread`); not `seen`.
+            let flag_tags = Flag::ALL.iter().filter(|flag| **flag != Flag::Seen);
+            match flag_tags.clone().find(|flag| flag.as_str() == lower) {
                 Some(&flag) if !term.wildcard => Ok(Query::Flag(flag)),
                 _ => keyword(KeywordField::Tag, term, name),
             }
