@@ -240,6 +240,11 @@ impl IndexWriter {
     /// Adds the message, replacing any document with the same id.
     pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), IndexError> {
         self.delete(doc.id);
+        self.add(doc)
+    }
+
+    /// Adds a message the index has never seen (cheaper than [`Self::upsert`]).
+    pub fn add(&mut self, doc: &IndexDoc) -> Result<(), IndexError> {
         self.writer.add_document(self.document(doc))?;
         Ok(())
     }

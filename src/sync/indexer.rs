@@ -12,7 +12,8 @@ use crate::store::{Store, Summary};
 const PAGE: usize = 1_000;
 
 /// Indexes every message changed after `since_seq`. Messages in `fresh` were
-/// just normalized; the others are normalized again from their raw bytes.
+/// just stored for the first time and normalized; the others are normalized
+/// again from their raw bytes and replace their old document.
 /// Returns how many documents were written (not yet committed).
 pub(super) fn index_changes(
     store: &Store,
@@ -46,6 +47,7 @@ pub fn reindex(store: &Store, index: &Index, progress: &dyn Progress) -> Result<
     writer.clear()?;
     let written = index_pages(store, &mut writer, 0, &HashMap::new(), progress)?;
     writer.commit(latest)?;
+    writer.finish()?;
     index.reload()?;
     Ok(written)
 }
@@ -67,7 +69,7 @@ fn index_pages(
         after = last.id;
         for summary in &page {
             match fresh.get(&summary.id) {
-                Some(message) => writer.upsert(&document(summary, message))?,
+                Some(message) => writer.add(&document(summary, message))?,
                 None => {
                     let raw = store.raw(summary.id)?.unwrap_or_default();
                     writer.upsert(&document(summary, &normalize(&raw)))?;

@@ -77,6 +77,7 @@ pub async fn sync_account(
     let mut report = sink.finish()?;
     // Whatever the connector's outcome, what was stored gets indexed.
     writer.commit(store.change_seq()?)?;
+    writer.finish()?;
     index.reload()?;
     result?;
     report.elapsed = started.elapsed();
