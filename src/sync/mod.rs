@@ -83,3 +83,6 @@ pub async fn sync_account(
     report.elapsed = started.elapsed();
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests;
