@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{open_index, open_store};
+use super::{open_index, open_store, open_store_for_reading};
 use crate::home::Home;
 use crate::sync;
 
@@ -22,7 +22,7 @@ pub(super) fn reindex(home: &Home) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn stats(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store(home)?;
+    let store = open_store_for_reading(home)?;
     let stats = store.stats()?;
     let store_bytes = disk_usage(&home.data_dir) - disk_usage(&home.index_dir());
     let index_bytes = disk_usage(&home.index_dir());

@@ -114,6 +114,18 @@ fn open_store(home: &Home) -> anyhow::Result<Store> {
         .with_context(|| format!("cannot open the store {}", home.store_path().display()))
 }
 
+/// Opens the store for commands that only read it.
+fn open_store_for_reading(home: &Home) -> anyhow::Result<Store> {
+    home.create().with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            home.data_dir.display()
+        )
+    })?;
+    Store::open_for_reading(&home.store_path())
+        .with_context(|| format!("cannot open the store {}", home.store_path().display()))
+}
+
 /// Opens the index, creating it on first use.
 fn open_index(home: &Home) -> anyhow::Result<Index> {
     Index::open(&home.index_dir()).with_context(|| {

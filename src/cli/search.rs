@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use super::{format, open_index, open_store};
+use super::{format, open_index, open_store_for_reading};
 use crate::home::Home;
 use crate::index::{Index, Sort, query};
 use crate::model::{MessageId, ThreadId};
@@ -71,7 +71,7 @@ pub(super) fn search(home: &Home, args: &SearchArgs) -> anyhow::Result<ExitCode>
             return Ok(ExitCode::from(2));
         }
     };
-    let store = open_store(home)?;
+    let store = open_store_for_reading(home)?;
     let index = open_index(home)?;
     ensure_index_current(&store, &index)?;
     if args.count {
@@ -102,7 +102,7 @@ fn print_summaries(summaries: &[Summary], json: bool) -> anyhow::Result<ExitCode
 }
 
 pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store(home)?;
+    let store = open_store_for_reading(home)?;
     let id = MessageId(id);
     let Some(summary) = store.summary(id)? else {
         bail!(
@@ -125,7 +125,7 @@ pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Resul
 }
 
 pub(super) fn thread(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store(home)?;
+    let store = open_store_for_reading(home)?;
     let Some(summary) = store.summary(MessageId(id))? else {
         bail!("no message with id {id} (ids are printed by `inbox search`)");
     };

@@ -91,9 +91,36 @@ impl Store {
              PRAGMA wal_autocheckpoint = 4000;",
         )?;
         migrations::migrate(&mut conn)?;
+        Store::with_connection(conn)
+    }
+
+    fn with_connection(conn: Connection) -> Result<Store, StoreError> {
+        // Cheap: zstd allocates its working memory on the first compression.
         let compressor =
             zstd::bulk::Compressor::new(RAW_COMPRESSION_LEVEL).map_err(StoreError::Compressor)?;
         Ok(Store { conn, compressor })
+    }
+
+    /// Opens the store for reading only: what searches use. Closing a
+    /// read-only connection leaves the WAL alone, so a search never writes.
+    /// Falls back to [`Store::open`] when the store does not exist yet or
+    /// needs a migration.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Store::open(path);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version != latest_version() {
+            drop(conn);
+            return Store::open(path);
+        }
+        Store::with_connection(conn)
     }
 
     /// The account named `name`, created with `kind` (`local`, `imap`, `x`)

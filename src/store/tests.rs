@@ -270,3 +270,31 @@ fn flag_changes_bump_the_change_sequence() {
     assert_eq!(changed[0].folders, vec!["INBOX".to_owned()]);
     assert_eq!(store.known_locations(account).unwrap()[&loc], seen);
 }
+
+#[test]
+fn a_reading_store_sees_the_data_and_writes_nothing() {
+    let (dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let id = put(&mut store, account, &[("1", mail("1@x", "Hi", &[]))]).added[0].1;
+    drop(store);
+    let path = dir.path().join("store.sqlite3");
+    let mut reader = Store::open_for_reading(&path).unwrap();
+    assert_eq!(
+        reader.summary(id).unwrap().unwrap().subject.as_deref(),
+        Some("Hi")
+    );
+    let change = TagChange {
+        add: vec!["x".into()],
+        remove: vec![],
+    };
+    assert!(reader.apply_tags(&[id], &change).is_err());
+    // A missing store is created like `Store::open` would.
+    let fresh = dir.path().join("new.sqlite3");
+    assert_eq!(
+        Store::open_for_reading(&fresh)
+            .unwrap()
+            .change_seq()
+            .unwrap(),
+        0
+    );
+}
