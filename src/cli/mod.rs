@@ -82,6 +82,8 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`inbox search ... | head`): nothing to report.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("inbox: {error:#}");
             ExitCode::FAILURE
@@ -100,6 +102,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Opens the store, creating the data directory on first use.

@@ -151,3 +151,31 @@ fn reindex_rebuilds_the_same_index() {
     let after: Vec<usize> = queries.iter().map(|q| inbox.count(q)).collect();
     assert_eq!(before, after);
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let inbox = mail_corpus();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox"))
+        .args(["search", "*"])
+        .env("INBOX_HOME", inbox.home())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe as `head -1` would.
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
