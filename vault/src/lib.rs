@@ -1,5 +1,51 @@
 //! The credential vault: every account secret (IMAP passwords, OAuth tokens,
-//! API keys) in one age-encrypted file, and nowhere else.
+//! API keys) in one [age](https://age-encryption.org)-encrypted file, and
+//! nowhere else.
 //!
-//! Local sources (Maildir, mbox) need no credentials; the vault is filled in
-//! when the first remote connector lands.
+//! A vault is unlocked with a [`Key`]: a passphrase, stretched with scrypt at
+//! work factor [`SCRYPT_WORK_FACTOR`] (2^17 iterations, about 0.6 s to
+//! unlock on a 2-core machine; files asking for more than
+//! [`MAX_SCRYPT_WORK_FACTOR`] are refused), or an age X25519 identity file
+//! (`age-keygen` format, made by [`create_identity`]; unlocking takes well
+//! under 10 ms).
+//!
+//! ```no_run
+//! use inbox_vault::{Key, Vault};
+//! use secrecy::{ExposeSecret, SecretString};
+//! # fn main() -> Result<(), inbox_vault::VaultError> {
+//! let path = std::path::Path::new("vault.age");
+//! let mut vault = Vault::create(path, Key::Passphrase(SecretString::from("correct horse")))?;
+//! vault.set("work", "password", SecretString::from("hunter2"));
+//! vault.save()?;
+//! let vault = Vault::open(path, Key::Passphrase(SecretString::from("correct horse")))?;
+//! assert_eq!(vault.get("work", "password").map(|s| s.expose_secret()), Some("hunter2"));
+//! # Ok(()) }
+//! ```
+//!
+//! Inside the envelope is a versioned JSON document,
+//! `{"format": 1, "entries": {"<account>": {"<field>": "<secret>"}}}`;
+//! a vault from a newer format is refused with [`VaultError::TooNew`].
+//! Vault and identity files must be private to their owner (mode 0600):
+//! others are refused with [`VaultError::Permissions`]. Saves are atomic and
+//! keep the previous version as `<vault>.bak` (see [`Vault::save`]).
+//! Secrets are held as [`secrecy::SecretString`], and every plaintext buffer
+//! is zeroized when dropped.
+
+mod crypt;
+mod error;
+mod format;
+mod key;
+mod vault;
+
+pub use crypt::Protection;
+pub use error::VaultError;
+pub use format::FORMAT_VERSION;
+pub use key::{Key, create_identity};
+pub use vault::{Status, Vault};
+
+/// The scrypt work factor (log2 N) for passphrase vaults: N = 2^17.
+pub const SCRYPT_WORK_FACTOR: u8 = 17;
+
+/// The highest scrypt work factor accepted when unlocking (16 times the
+/// work of [`SCRYPT_WORK_FACTOR`]), so a planted file cannot stall unlocking.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = SCRYPT_WORK_FACTOR + 4;
