@@ -3,7 +3,7 @@
 //! nowhere else.
 //!
 //! A vault is unlocked with a [`Key`]: a passphrase, stretched with scrypt at
-//! work factor [`SCRYPT_WORK_FACTOR`] (2^17 iterations, about 0.6 s to
+//! work factor [`SCRYPT_WORK_FACTOR`] (2^18 iterations, about 1 s to
 //! unlock on a 2-core machine; files asking for more than
 //! [`MAX_SCRYPT_WORK_FACTOR`] are refused), or an age X25519 identity file
 //! (`age-keygen` format, made by [`create_identity`]; unlocking takes well
@@ -43,8 +43,8 @@ pub use format::FORMAT_VERSION;
 pub use key::{Key, create_identity};
 pub use vault::{Status, Vault};
 
-/// The scrypt work factor (log2 N) for passphrase vaults: N = 2^17.
-pub const SCRYPT_WORK_FACTOR: u8 = 17;
+/// The scrypt work factor (log2 N) for passphrase vaults: N = 2^18.
+pub const SCRYPT_WORK_FACTOR: u8 = 18;
 
 /// The highest scrypt work factor accepted when unlocking (16 times the
 /// work of [`SCRYPT_WORK_FACTOR`]), so a planted file cannot stall unlocking.

@@ -189,6 +189,7 @@ impl Vault {
     /// decrypted again to check it; the old version is kept as `<vault>.bak`;
     /// then the temporary file is renamed over the vault and the directory
     /// flushed. A temporary file left by an interrupted save is replaced.
+    /// With a passphrase, the check costs a second scrypt run.
     pub fn save(&self) -> Result<(), VaultError> {
         let plaintext = format::encode(&self.entries);
         let ciphertext = crypt::encrypt(&self.path, &plaintext, &self.key, self.work_factor)?;
