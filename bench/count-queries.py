@@ -46,6 +46,8 @@ import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
 
+from corpus_path import default_corpus
+
 GROUPS = ("spamassassin", "enron-sample")
 TOKEN = re.compile(r"[^\W_]+")
 # An RFC 5322 date with a numeric zone; other forms are parsed differently by different parsers.
@@ -105,14 +107,6 @@ QUERIES = [
     ("folder:enron-sample/blair-l/inbox", None, ""),
     ("folder:enron-sample/allen-p/_sent_mail", None, ""),
 ]
-
-
-def default_corpus():
-    env = os.environ.get("INBOX_TEST_CORPUS")
-    if env:
-        return env
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
 
 
 def tokens(text):

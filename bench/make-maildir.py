@@ -26,16 +26,10 @@ import os
 import re
 import sys
 
+from corpus_path import default_corpus
+
 CORPUS_GROUPS = ("spamassassin", "enron-sample")
 HEADER_NAME = re.compile(rb"message-id[ \t]*:", re.IGNORECASE)
-
-
-def default_corpus():
-    env = os.environ.get("INBOX_TEST_CORPUS")
-    if env:
-        return env
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
 
 
 def message_files(corpus):
