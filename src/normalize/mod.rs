@@ -1,8 +1,8 @@
 //! Raw mail bytes -> [`crate::model::Message`]; never panics.
 //!
-//! [`normalize`] runs mail-parser (see [`mail`]) behind a panic guard (see
-//! [`guard`]). When mail-parser finds no headers or panics, a small header
-//! scan of our own ([`fallback`]) still yields the headers and the raw text,
+//! [`normalize`] runs mail-parser (module `mail`) behind a panic guard
+//! (module `guard`). When mail-parser finds no headers or panics, a small header
+//! scan of our own (module `fallback`) still yields the headers and the raw text,
 //! and the message carries a warning saying so.
 //!
 //! Panics inside the guard are caught with `catch_unwind`, so a binary built
