@@ -3,7 +3,9 @@
 //! [`normalize`] runs mail-parser (module `mail`) behind a panic guard
 //! (module `guard`). When mail-parser finds no headers or panics, a small header
 //! scan of our own (module `fallback`) still yields the headers and the raw text,
-//! and the message carries a warning saying so.
+//! and the message carries a warning saying so. HTML becomes text with our
+//! own converter (module `html`: every tag separates words), and Date headers
+//! that mail-parser rejects get a second, lenient reading (module `date`).
 //!
 //! Panics inside the guard are caught with `catch_unwind`, so a binary built
 //! with `panic = "abort"` loses this protection.
