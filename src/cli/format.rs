@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Message, Participant};
+use crate::model::Message;
 use crate::store::{Summary, display_tags};
 
 const FROM_WIDTH: usize = 24;
@@ -52,7 +52,11 @@ pub(super) fn message(summary: &Summary, message: &Message) -> String {
             let _ = writeln!(
                 out,
                 "{name}: {}",
-                people.iter().map(person).collect::<Vec<_>>().join(", ")
+                people
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
@@ -82,13 +86,6 @@ pub(super) fn message(summary: &Summary, message: &Message) -> String {
     }
     let _ = writeln!(out, "\n{}", message.body.trim_end());
     out
-}
-
-fn person(person: &Participant) -> String {
-    match &person.name {
-        Some(name) => format!("{name} <{}>", person.address),
-        None => person.address.clone(),
-    }
 }
 
 /// `Name <address>` -> `Name`; a bare address stays.

@@ -21,6 +21,16 @@ pub struct Participant {
     pub address: String,
 }
 
+/// `Name <address>`, or the address alone.
+impl std::fmt::Display for Participant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) if !name.is_empty() => write!(f, "{name} <{}>", self.address),
+            _ => f.write_str(&self.address),
+        }
+    }
+}
+
 /// Metadata of one attachment (the bytes stay in the raw message).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {

@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use migrations::latest_version;
 pub use read::{Stats, Summary};
-pub use tags::{TagChange, display_tags, is_flag_tag};
+pub use tags::{TagChange, display_tags};
 pub use write::{BatchOutcome, NewMessage, Write};
 
 use crate::model::{Flags, Location};

@@ -26,11 +26,6 @@ fn flag_tag(tag: &str, flags: &mut Flags, added: bool) -> bool {
     true
 }
 
-/// Whether `tag` names a flag rather than a stored tag.
-pub fn is_flag_tag(tag: &str) -> bool {
-    flag_tag(tag, &mut Flags::default(), true)
-}
-
 impl Store {
     /// Applies `change` to `ids` in one transaction. Returns the messages that changed.
     pub fn apply_tags(

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{AccountId, Store, StoreError, threads};
-use crate::model::{Flags, Location, Message, MessageId, Participant, SourceKind};
+use crate::model::{Flags, Location, Message, MessageId, SourceKind};
 
 /// A normalized message with what the store keeps beside it.
 pub struct NewMessage<'a> {
@@ -128,7 +128,7 @@ fn insert(
         hash.as_slice(),
         message.subject,
         subject.base,
-        message.from.first().map(display_participant),
+        message.from.first().map(ToString::to_string),
         message.date,
         new.received,
         new.flags.bits(),
@@ -243,14 +243,6 @@ fn insert_refs(tx: &Transaction<'_>, id: i64, message: &Message) -> Result<(), S
         stmt.execute(params![id, position, reference])?;
     }
     Ok(())
-}
-
-/// `Name <address>`, or the address alone.
-pub(super) fn display_participant(person: &Participant) -> String {
-    match &person.name {
-        Some(name) if !name.is_empty() => format!("{name} <{}>", person.address),
-        _ => person.address.clone(),
-    }
 }
 
 /// Identity of a message's content for deduplication: the Message-ID and
