@@ -1,6 +1,9 @@
 //! Where inbox keeps its files: `$INBOX_HOME` when set, else the XDG data
 //! and config directories (`~/.local/share/inbox`, `~/.config/inbox`).
+//! The daemon's socket lives in `$INBOX_HOME/run`, else
+//! `$XDG_RUNTIME_DIR/inbox`, else `<data dir>/run`.
 
+use std::ffi::OsString;
 use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -10,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct Home {
     pub data_dir: PathBuf,
     pub config_dir: PathBuf,
+    /// Where the daemon's socket lives.
+    pub run_dir: PathBuf,
 }
 
 impl Home {
@@ -24,17 +29,20 @@ impl Home {
                 "no home directory found: set INBOX_HOME to the directory inbox should use",
             )
         })?;
+        let data_dir = dirs.data_dir().to_owned();
         Ok(Home {
-            data_dir: dirs.data_dir().to_owned(),
+            run_dir: run_dir(std::env::var_os("XDG_RUNTIME_DIR"), &data_dir),
             config_dir: dirs.config_dir().to_owned(),
+            data_dir,
         })
     }
 
-    /// Data and config both in `dir`.
+    /// Data, config and socket all in `dir`.
     pub fn at(dir: &Path) -> Home {
         Home {
             data_dir: dir.to_owned(),
             config_dir: dir.to_owned(),
+            run_dir: dir.join("run"),
         }
     }
 
@@ -54,5 +62,41 @@ impl Home {
     /// The tantivy index directory.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+
+    /// The daemon's JSON-RPC socket.
+    pub fn socket_path(&self) -> PathBuf {
+        self.run_dir.join("rpc.sock")
+    }
+}
+
+/// `$XDG_RUNTIME_DIR/inbox` when that is an absolute path (the XDG spec
+/// says to ignore anything else), else `<data dir>/run`.
+fn run_dir(xdg_runtime_dir: Option<OsString>, data_dir: &Path) -> PathBuf {
+    match xdg_runtime_dir.map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir.join("inbox"),
+        _ => data_dir.join("run"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_path_follows_the_home() {
+        let home = Home::at(Path::new("/h"));
+        assert_eq!(home.socket_path(), Path::new("/h/run/rpc.sock"));
+    }
+
+    #[test]
+    fn run_dir_prefers_an_absolute_xdg_runtime_dir() {
+        let data = Path::new("/data/inbox");
+        let runtime = Some(OsString::from("/run/user/1000"));
+        assert_eq!(run_dir(runtime, data), Path::new("/run/user/1000/inbox"));
+        let relative = Some(OsString::from("run"));
+        assert_eq!(run_dir(relative, data), Path::new("/data/inbox/run"));
+        assert_eq!(run_dir(Some(OsString::new()), data), Path::new("/data/inbox/run"));
+        assert_eq!(run_dir(None, data), Path::new("/data/inbox/run"));
     }
 }
