@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(run_dir(runtime, data), Path::new("/run/user/1000/inbox"));
         let relative = Some(OsString::from("run"));
         assert_eq!(run_dir(relative, data), Path::new("/data/inbox/run"));
-        assert_eq!(run_dir(Some(OsString::new()), data), Path::new("/data/inbox/run"));
+        assert_eq!(
+            run_dir(Some(OsString::new()), data),
+            Path::new("/data/inbox/run")
+        );
         assert_eq!(run_dir(None, data), Path::new("/data/inbox/run"));
     }
 }

@@ -67,7 +67,11 @@ impl Client {
 
     /// Calls `method` and waits for its result. Notifications the daemon
     /// sends meanwhile are skipped.
-    pub async fn call(&mut self, method: &str, params: Option<Value>) -> Result<Value, ClientError> {
+    pub async fn call(
+        &mut self,
+        method: &str,
+        params: Option<Value>,
+    ) -> Result<Value, ClientError> {
         let id = Id::Number(self.next_id.into());
         self.next_id += 1;
         self.send(Request {

@@ -67,10 +67,7 @@ impl RpcError {
 
     /// -32601: no method of that name.
     pub fn method_not_found(method: &str) -> RpcError {
-        RpcError::with_code(
-            METHOD_NOT_FOUND,
-            format!("Method not found: {method:?}"),
-        )
+        RpcError::with_code(METHOD_NOT_FOUND, format!("Method not found: {method:?}"))
     }
 
     /// -32602: the parameters do not fit the method.

@@ -115,17 +115,19 @@ async fn run_batch(
         calls.insert(task.id(), (index, request.id, method));
     }
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (task, outcome) = match joined {
-            Ok((task, outcome)) => (task, outcome),
-            Err(error) => {
-                tracing::error!("a method call failed: {error}");
-                let failure = RpcError::internal("the method failed unexpectedly; see the daemon log");
-                (error.id(), Err(failure))
-            }
+        let (task, joined) = match joined {
+            Ok((task, outcome)) => (task, Ok(outcome)),
+            Err(error) => (error.id(), Err(error)),
         };
         let Some((index, id, method)) = calls.remove(&task) else {
             continue;
         };
+        let outcome = joined.unwrap_or_else(|error| {
+            tracing::error!("method {method:?} failed: {error}");
+            Err(RpcError::internal(
+                "the method failed unexpectedly; see the daemon log",
+            ))
+        });
         match (id, outcome) {
             (Some(id), outcome) => slots[index] = Some(Response { id, outcome }),
             (None, Err(error)) => tracing::debug!("notification {method:?} failed: {error}"),

@@ -5,6 +5,10 @@
 //! (newline-delimited JSON): [`protocol`] decodes and encodes messages,
 //! [`Handler`] is where methods plug in, [`Server`] serves a socket and
 //! [`Client`] talks to it.
+//!
+//! Each connection answers its lines in order (blank lines are ignored);
+//! the elements of a batch, and separate connections, run concurrently.
+//! Methods may push notifications to their client through [`Connection`].
 
 pub mod client;
 mod connection;

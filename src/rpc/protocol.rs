@@ -72,10 +72,7 @@ pub fn decode(line: &[u8]) -> Incoming {
     let value: Value = match serde_json::from_slice(line) {
         Ok(value) => value,
         Err(error) => {
-            return Incoming::Single(Err(Response::error(
-                Id::Null,
-                RpcError::parse_error(error),
-            )));
+            return Incoming::Single(Err(Response::error(Id::Null, RpcError::parse_error(error))));
         }
     };
     match value {
@@ -99,7 +96,12 @@ fn request(value: Value) -> Result<Request, Response> {
     let id = match object.remove("id").map(Id::from_value) {
         None => None,
         Some(Some(id)) => Some(id),
-        Some(None) => return Err(invalid(Id::Null, "\"id\" must be a string, a number or null")),
+        Some(None) => {
+            return Err(invalid(
+                Id::Null,
+                "\"id\" must be a string, a number or null",
+            ));
+        }
     };
     let reply_to = id.clone().unwrap_or(Id::Null);
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
@@ -114,7 +116,10 @@ fn request(value: Value) -> Result<Request, Response> {
         None => None,
         Some(params @ (Value::Array(_) | Value::Object(_))) => Some(params),
         Some(_) => {
-            return Err(invalid(reply_to, "\"params\" must be an array or an object"));
+            return Err(invalid(
+                reply_to,
+                "\"params\" must be an array or an object",
+            ));
         }
     };
     Ok(Request { id, method, params })
@@ -185,7 +190,10 @@ impl Response {
     /// Reads a response sent by a server; the error says what is wrong with it.
     pub fn from_value(value: Value) -> Result<Response, String> {
         let Value::Object(mut object) = value else {
-            return Err(format!("expected a response object, found {}", kind(&value)));
+            return Err(format!(
+                "expected a response object, found {}",
+                kind(&value)
+            ));
         };
         if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
             return Err("\"jsonrpc\" is not \"2.0\"".into());
@@ -239,8 +247,15 @@ mod tests {
         let request = single(r#"{"jsonrpc":"2.0","method":"m","params":{"x":1},"id":null}"#);
         assert_eq!(request.unwrap().id, Some(Id::Null));
         let request = single(r#"{"jsonrpc":"2.0","method":"m","id":-2.5}"#).unwrap();
-        assert_eq!(request.id, Some(Id::Number(Number::from_f64(-2.5).unwrap())));
-        assert!(single(r#"{"jsonrpc":"2.0","method":"m"}"#).unwrap().is_notification());
+        assert_eq!(
+            request.id,
+            Some(Id::Number(Number::from_f64(-2.5).unwrap()))
+        );
+        assert!(
+            single(r#"{"jsonrpc":"2.0","method":"m"}"#)
+                .unwrap()
+                .is_notification()
+        );
     }
 
     #[test]
@@ -265,13 +280,17 @@ mod tests {
             id: Id::Number(1.into()),
             outcome: Ok(Value::Null),
         };
-        assert_eq!(ok.to_value(), json!({"jsonrpc": "2.0", "result": null, "id": 1}));
+        assert_eq!(
+            ok.to_value(),
+            json!({"jsonrpc": "2.0", "result": null, "id": 1})
+        );
         let failed = Response::error(Id::Null, RpcError::internal("boom"));
         let value = failed.to_value();
         assert_eq!(value["error"]["code"], -32603);
         assert!(value.get("result").is_none());
         assert_eq!(Response::from_value(value), Ok(failed));
-        let both = json!({"jsonrpc": "2.0", "result": 1, "error": {"code": 1, "message": ""}, "id": 1});
+        let both =
+            json!({"jsonrpc": "2.0", "result": 1, "error": {"code": 1, "message": ""}, "id": 1});
         assert!(Response::from_value(both).is_err());
     }
 
