@@ -27,6 +27,7 @@ pub struct LineReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> LineReader<R> {
+    /// Reads `inner`, reporting lines longer than `max` bytes as too long.
     pub fn new(inner: R, max: usize) -> LineReader<R> {
         LineReader {
             inner: BufReader::new(inner),

@@ -163,6 +163,7 @@ struct WireResponse<'a> {
 }
 
 impl Response {
+    /// An error answer to the request with `id`.
     pub fn error(id: Id, error: RpcError) -> Response {
         Response {
             id,
