@@ -75,6 +75,16 @@ pub enum VaultError {
         path: PathBuf,
     },
 
+    /// Another process holds the vault's lock for longer than we wait.
+    #[error(
+        "the vault is being changed by another inbox process (lock {}); try again when it is done",
+        path.display()
+    )]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+    },
+
     /// An I/O error on a file.
     #[error("{}: {source}", path.display())]
     Io {

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
@@ -21,6 +21,8 @@ pub struct Vault {
     key: Key,
     work_factor: u8,
     entries: Entries,
+    /// Held from [`Vault::open_for_update`] or [`Vault::create`] until drop.
+    _lock: Option<VaultLock>,
 }
 
 /// What can be told about a vault file without unlocking it.
@@ -62,6 +64,7 @@ impl Vault {
         key: Key,
         work_factor: u8,
     ) -> Result<Vault, VaultError> {
+        let lock = VaultLock::acquire(path)?;
         if path.exists() {
             return Err(VaultError::Exists {
                 path: path.to_path_buf(),
@@ -72,14 +75,28 @@ impl Vault {
             key,
             work_factor: work_factor.clamp(1, crate::MAX_SCRYPT_WORK_FACTOR),
             entries: Entries::new(),
+            _lock: Some(lock),
         };
         vault.save()?;
         Ok(vault)
     }
 
-    /// Opens and decrypts the vault at `path` with `key`. Later saves keep the
-    /// scrypt work factor the file was written with.
+    /// Opens and decrypts the vault at `path` with `key`, to read it. Later
+    /// saves keep the scrypt work factor the file was written with.
     pub fn open(path: &Path, key: Key) -> Result<Vault, VaultError> {
+        Vault::load(path, key, None)
+    }
+
+    /// Like [`Vault::open`], and holds the vault's lock file (`<vault>.lock`)
+    /// until the returned vault is dropped, so that no other process changes
+    /// the vault between this read and the next [`Vault::save`]. Waits up to
+    /// 30 s for another process to finish, then fails with [`VaultError::Busy`].
+    pub fn open_for_update(path: &Path, key: Key) -> Result<Vault, VaultError> {
+        let lock = VaultLock::acquire(path)?;
+        Vault::load(path, key, Some(lock))
+    }
+
+    fn load(path: &Path, key: Key, lock: Option<VaultLock>) -> Result<Vault, VaultError> {
         check_private(path)?;
         let ciphertext = fs::read(path).map_err(|e| VaultError::io(path, e))?;
         let plaintext = crypt::decrypt(path, &ciphertext, &key)?;
@@ -104,6 +121,7 @@ impl Vault {
             key,
             work_factor,
             entries,
+            _lock: lock,
         })
     }
 
@@ -223,6 +241,35 @@ impl Vault {
             });
         }
         Ok(())
+    }
+}
+
+/// An exclusive advisory lock on `<vault>.lock`, released on drop.
+struct VaultLock(fs::File);
+
+impl VaultLock {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn acquire(vault: &Path) -> Result<VaultLock, VaultError> {
+        let path = sibling(vault, ".lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| VaultError::io(&path, e))?;
+        let deadline = std::time::Instant::now() + Self::PATIENCE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(VaultLock(file)),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(VaultError::Busy { path }),
+                Err(fs::TryLockError::Error(e)) => return Err(VaultError::io(&path, e)),
+            }
+        }
     }
 }
 

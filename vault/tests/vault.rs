@@ -115,6 +115,31 @@ fn create_refuses_an_existing_vault() {
 }
 
 #[test]
+fn concurrent_updates_both_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, vault) = new_vault(dir.path(), passphrase("p"));
+    drop(vault);
+    let mut first = Vault::open_for_update(&path, passphrase("p")).unwrap();
+    let second = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            // Blocks until `first` is saved and dropped, then reads its change.
+            let mut second = Vault::open_for_update(&path, passphrase("p")).unwrap();
+            second.set("b", "password", SecretString::from("two"));
+            second.save().unwrap();
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    first.set("a", "password", SecretString::from("one"));
+    first.save().unwrap();
+    drop(first);
+    second.join().unwrap();
+    let vault = Vault::open(&path, passphrase("p")).unwrap();
+    assert_eq!(secret(&vault, "a", "password").as_deref(), Some("one"));
+    assert_eq!(secret(&vault, "b", "password").as_deref(), Some("two"));
+}
+
+#[test]
 fn rekey_passphrase_to_identity_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let (path, mut vault) = new_vault(dir.path(), passphrase("first"));
