@@ -59,6 +59,21 @@ impl Home {
         self.data_dir.join("store.sqlite3")
     }
 
+    /// The configuration file (accounts, vault location).
+    pub fn config_path(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// Where the vault is unless the configuration says otherwise.
+    pub fn default_vault_path(&self) -> PathBuf {
+        self.data_dir.join("vault.age")
+    }
+
+    /// Where `inbox vault init --identity` puts a new identity file.
+    pub fn default_identity_path(&self) -> PathBuf {
+        self.config_dir.join("identity.txt")
+    }
+
     /// The tantivy index directory.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")

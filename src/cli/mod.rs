@@ -1,10 +1,13 @@
 //! The `inbox` command line: parses arguments and calls the library.
 
+mod account;
 mod format;
 mod import;
 mod maintenance;
 mod search;
 mod tag;
+mod unlock;
+mod vault;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +15,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use inbox_vault::VaultError;
+use unlock::VaultAccess;
+
+use crate::config::Config;
 use crate::home::Home;
 use crate::index::Index;
 use crate::store::Store;
@@ -23,6 +30,10 @@ pub struct Cli {
     /// More log output (-v: info, -vv: debug); also RUST_LOG.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Read the vault passphrase from this file descriptor (also
+    /// INBOX_PASSPHRASE_FILE; else it is asked on the terminal).
+    #[arg(long, value_name = "N", global = true)]
+    passphrase_fd: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +77,12 @@ enum Command {
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Manage the credential vault.
+    #[command(subcommand)]
+    Vault(vault::VaultCommand),
+    /// Manage accounts: settings in the config file, secrets in the vault.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -84,6 +101,10 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         // The reader went away (`inbox search ... | head`): nothing to report.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if is_wrong_key(&error) => {
+            eprintln!("inbox: {error:#}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("inbox: {error:#}");
             ExitCode::FAILURE
@@ -99,9 +120,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id, json, raw } => search::show(&home, id, json, raw),
         Command::Thread { id, json } => search::thread(&home, id, json),
         Command::Tag { args } => tag::run(&home, &args),
+        Command::Vault(command) => {
+            let config = Config::load(&home.config_path())?;
+            let access = VaultAccess::new(&home, &config, cli.passphrase_fd);
+            vault::run(&home, &access, command)
+        }
+        Command::Account(command) => {
+            let config = Config::load(&home.config_path())?;
+            let access = VaultAccess::new(&home, &config, cli.passphrase_fd);
+            account::run(&home, &config, &access, command)
+        }
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }
+}
+
+/// A wrong passphrase or identity exits with status 2, so scripts can tell it apart.
+fn is_wrong_key(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| matches!(cause.downcast_ref(), Some(VaultError::WrongKey)))
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

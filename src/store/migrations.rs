@@ -77,6 +77,20 @@ const MIGRATIONS: &[&str] = &[
         cursor      TEXT NOT NULL
     );
     ",
+    // 2: a change counter that deletions cannot lower, and tombstones of
+    // removed messages so the index drops them too.
+    "
+    CREATE TABLE sequence (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        change_seq  INTEGER NOT NULL
+    );
+    INSERT INTO sequence SELECT 1, coalesce(max(change_seq), 0) FROM messages;
+    CREATE TABLE removed (
+        message_id  INTEGER PRIMARY KEY,
+        change_seq  INTEGER NOT NULL
+    );
+    CREATE INDEX removed_change_seq ON removed(change_seq);
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

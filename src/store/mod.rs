@@ -10,6 +10,7 @@
 
 mod migrations;
 mod read;
+mod remove;
 mod tags;
 mod threads;
 mod write;
@@ -192,11 +193,9 @@ impl Store {
 
     /// The highest change sequence number written so far.
     pub fn change_seq(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT coalesce(max(change_seq), 0) FROM messages",
-            [],
-            |row| row.get(0),
-        )?)
+        Ok(self
+            .conn
+            .query_row("SELECT change_seq FROM sequence", [], |row| row.get(0))?)
     }
 }
 

@@ -298,3 +298,25 @@ fn a_reading_store_sees_the_data_and_writes_nothing() {
         0
     );
 }
+
+#[test]
+fn removing_an_account_leaves_tombstones_and_never_lowers_the_sequence() {
+    let (_dir, mut store) = store();
+    let keep = store.ensure_account("keep", "local").unwrap();
+    let gone = store.ensure_account("gone", "local").unwrap();
+    put(&mut store, keep, &[("1", mail("1@x", "Kept", &[]))]);
+    let removed = put(&mut store, gone, &[("2", mail("2@x", "Gone", &[]))]).added[0].1;
+    let before = store.change_seq().unwrap();
+
+    assert_eq!(store.remove_account("gone").unwrap(), Some(1));
+    assert_eq!(store.remove_account("gone").unwrap(), None);
+    let after = store.change_seq().unwrap();
+    assert!(after > before, "{after} <= {before}");
+    assert_eq!(store.removed_since(before).unwrap(), vec![removed]);
+    assert!(store.removed_since(after).unwrap().is_empty());
+    assert!(store.summary(removed).unwrap().is_none());
+    assert!(store.raw(removed).unwrap().is_none());
+    // The next write still gets a higher sequence number.
+    let next = put(&mut store, keep, &[("3", mail("3@x", "New", &[]))]);
+    assert!(next.seq > after);
+}

@@ -80,7 +80,7 @@ pub(super) fn begin_write(
 ) -> Result<(Transaction<'_>, i64), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let seq = tx.query_row(
-        "SELECT coalesce(max(change_seq), 0) + 1 FROM messages",
+        "UPDATE sequence SET change_seq = change_seq + 1 RETURNING change_seq",
         [],
         |row| row.get(0),
     )?;

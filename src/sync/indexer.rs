@@ -25,7 +25,7 @@ pub(super) fn index_changes(
 }
 
 /// Brings an index that fell behind the store (a crash between their
-/// commits, or a tag change) up to date, and commits it.
+/// commits, a tag change, a removal) up to date, and commits it.
 pub fn catch_up_index(
     store: &Store,
     writer: &mut IndexWriter,
@@ -34,6 +34,10 @@ pub fn catch_up_index(
     let latest = store.change_seq()?;
     if latest <= indexed_seq {
         return Ok(0);
+    }
+    // Deletions first: a removed message's id may since belong to a new one.
+    for id in store.removed_since(indexed_seq)? {
+        writer.delete(id);
     }
     let written = index_pages(store, writer, indexed_seq, &HashMap::new(), &())?;
     writer.commit(latest)?;

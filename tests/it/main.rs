@@ -1,6 +1,7 @@
 //! Integration tests: the real `inbox` binary on the shared corpus, each
 //! inbox in its own temporary `INBOX_HOME`.
 
+mod accounts;
 mod cli;
 mod import;
 mod queries;

@@ -29,15 +29,56 @@ impl TestInbox {
         self.dir.path().join("inbox")
     }
 
-    /// Runs `inbox ARGS` and returns what it did.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_inbox"))
+    /// A file beside (not inside) the data directory, mode 0600.
+    pub fn private_file(&self, name: &str, contents: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        path
+    }
+
+    /// `inbox ARGS` in this inbox, ready to run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_inbox"));
+        command
             .args(args)
             .env("INBOX_HOME", self.home())
             .env_remove("RUST_LOG")
-            .env("TZ", "UTC")
-            .output()
-            .expect("run inbox")
+            .env_remove("INBOX_PASSPHRASE_FILE")
+            .env("TZ", "UTC");
+        command
+    }
+
+    /// Runs `inbox ARGS` and returns what it did.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run inbox")
+    }
+
+    /// Runs `inbox ARGS` with `input` on standard input.
+    pub fn run_with_input(
+        &self,
+        args: &[&str],
+        input: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut command = self.command(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run inbox");
+        let mut stdin = child.stdin.take().expect("stdin");
+        // The program may exit before reading (an error): ignore a closed pipe.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        child.wait_with_output().expect("wait for inbox")
     }
 
     /// Runs `inbox ARGS`, expects success, returns stdout.

@@ -244,8 +244,10 @@ impl Vault {
     }
 }
 
-/// An exclusive advisory lock on `<vault>.lock`, released on drop.
-struct VaultLock(fs::File);
+/// An exclusive advisory lock on `<vault>.lock`, released when the file closes.
+struct VaultLock {
+    _file: fs::File,
+}
 
 impl VaultLock {
     const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -262,7 +264,7 @@ impl VaultLock {
         let deadline = std::time::Instant::now() + Self::PATIENCE;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(VaultLock(file)),
+                Ok(()) => return Ok(VaultLock { _file: file }),
                 Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
