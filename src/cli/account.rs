@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::unlock::{VaultAccess, prompt_secret};
@@ -18,6 +17,7 @@ use crate::config::{
     default_api_base,
 };
 use crate::home::Home;
+use crate::rpc::dto::AccountDto;
 use crate::sync::catch_up_index;
 
 #[derive(Subcommand)]
@@ -202,22 +202,11 @@ fn add_x(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One listed account; never holds a secret.
-#[derive(Serialize)]
-struct AccountRow {
-    name: String,
-    kind: String,
-    /// Connection settings in words, for configured accounts.
-    settings: Option<String>,
-    configured: bool,
-    messages: u64,
-}
-
 fn list(home: &Home, config: &Config, json: bool) -> anyhow::Result<ExitCode> {
-    let mut rows: Vec<AccountRow> = config
+    let mut rows: Vec<AccountDto> = config
         .accounts
         .iter()
-        .map(|(name, account)| AccountRow {
+        .map(|(name, account)| AccountDto {
             name: name.clone(),
             kind: account.kind().into(),
             settings: Some(account.describe()),
@@ -230,7 +219,7 @@ fn list(home: &Home, config: &Config, json: bool) -> anyhow::Result<ExitCode> {
         for (name, kind, messages) in store.stats()?.accounts {
             match rows.iter_mut().find(|row| row.name == name) {
                 Some(row) => row.messages = messages,
-                None => rows.push(AccountRow {
+                None => rows.push(AccountDto {
                     name,
                     kind,
                     settings: None,

@@ -124,3 +124,16 @@ fn rfc3339(timestamp: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(timestamp, 0)
         .map(|date| date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
+
+/// One account as `inbox account list` shows it; never holds a secret.
+#[derive(Serialize)]
+pub struct AccountDto {
+    pub name: String,
+    /// `imap`, `x`, or `local` for imported messages.
+    pub kind: String,
+    /// Connection settings in words, for configured accounts.
+    pub settings: Option<String>,
+    /// Whether `config.toml` has settings for it.
+    pub configured: bool,
+    pub messages: u64,
+}
