@@ -77,8 +77,9 @@ const MIGRATIONS: &[&str] = &[
         cursor      TEXT NOT NULL
     );
     ",
-    // 2: a change counter that deletions cannot lower, and tombstones of
-    // removed messages so the index drops them too.
+    // 2: a change counter that deletions cannot lower, tombstones of removed
+    // messages so the index drops them too, and flag changes waiting to be
+    // pushed to the server.
     "
     CREATE TABLE sequence (
         id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -90,6 +91,11 @@ const MIGRATIONS: &[&str] = &[
         change_seq  INTEGER NOT NULL
     );
     CREATE INDEX removed_change_seq ON removed(change_seq);
+    CREATE TABLE pending_flags (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        flags       INTEGER NOT NULL,
+        queued      INTEGER NOT NULL
+    );
     ",
 ];
 

@@ -9,6 +9,7 @@
 //! behind (a crash between the two commits) is caught up from the store.
 
 mod migrations;
+mod outbox;
 mod read;
 mod remove;
 mod tags;
@@ -20,6 +21,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 pub use migrations::latest_version;
+pub use outbox::PendingFlags;
 pub use read::{Stats, Summary};
 pub use tags::{TagChange, display_tags};
 pub use write::{BatchOutcome, NewMessage, Write};

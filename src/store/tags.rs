@@ -45,6 +45,12 @@ impl Store {
                 tx.prepare_cached("UPDATE messages SET flags = ?2 WHERE id = ?1")?;
             let mut bump =
                 tx.prepare_cached("UPDATE messages SET change_seq = ?2 WHERE id = ?1")?;
+            // Flags of messages that live on a server go back to it on the next sync.
+            let mut queue = tx.prepare_cached(
+                "INSERT OR REPLACE INTO pending_flags (message_id, flags, queued)
+                 SELECT id, ?2, ?3 FROM messages WHERE id = ?1 AND source = 'imap'",
+            )?;
+            let now = chrono::Utc::now().timestamp();
             for &id in ids {
                 let old = Flags::from_bits(flags_of.query_row([id.0], |row| row.get(0))?);
                 let mut flags = old;
@@ -59,6 +65,7 @@ impl Store {
                 }
                 if flags != old {
                     set_flags.execute(params![id.0, flags.bits()])?;
+                    queue.execute(params![id.0, flags.bits(), now])?;
                     touched = true;
                 }
                 if touched {

@@ -35,6 +35,15 @@ fn location(remote_id: &str) -> Location {
 
 /// Stores messages, each at its own location, in one batch; returns their ids.
 fn put(store: &mut Store, account: AccountId, messages: &[(&str, Message)]) -> BatchOutcome {
+    put_from(store, account, SourceKind::Maildir, messages)
+}
+
+fn put_from(
+    store: &mut Store,
+    account: AccountId,
+    source: SourceKind,
+    messages: &[(&str, Message)],
+) -> BatchOutcome {
     let locations: Vec<Location> = messages
         .iter()
         .map(|(remote, _)| location(remote))
@@ -57,7 +66,7 @@ fn put(store: &mut Store, account: AccountId, messages: &[(&str, Message)]) -> B
         .map(|(((_, message), location), raw)| {
             Write::New(Box::new(NewMessage {
                 location,
-                source: SourceKind::Maildir,
+                source,
                 raw,
                 flags: Flags::default(),
                 received: None,
@@ -319,4 +328,93 @@ fn removing_an_account_leaves_tombstones_and_never_lowers_the_sequence() {
     // The next write still gets a higher sequence number.
     let next = put(&mut store, keep, &[("3", mail("3@x", "New", &[]))]);
     assert!(next.seq > after);
+}
+
+#[test]
+fn a_gone_location_is_forgotten_and_a_message_left_nowhere_is_marked_deleted() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "imap").unwrap();
+    let id = put(&mut store, account, &[("1", mail("1@x", "Hi", &[]))]).added[0].1;
+    let gone = location("1");
+    let outcome = store
+        .commit_batch(account, &[Write::Gone { location: &gone }], "c2")
+        .unwrap();
+    assert_eq!(outcome.gone, 1);
+    assert!(store.known_locations(account).unwrap().is_empty());
+    let summary = store.summary(id).unwrap().unwrap();
+    assert!(summary.flags.deleted);
+    assert_eq!(summary.subject.as_deref(), Some("Hi"));
+    let unknown = location("nowhere");
+    let outcome = store
+        .commit_batch(account, &[Write::Gone { location: &unknown }], "c3")
+        .unwrap();
+    assert_eq!(outcome.gone, 0);
+}
+
+#[test]
+fn flag_changes_on_server_messages_are_queued_until_pushed() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("work", "imap").unwrap();
+    let id = put_from(
+        &mut store,
+        account,
+        SourceKind::Imap,
+        &[("1", mail("1@x", "Hi", &[]))],
+    )
+    .added[0]
+        .1;
+    let read = TagChange {
+        add: vec![],
+        remove: vec!["unread".into()],
+    };
+    store.apply_tags(&[id], &read).unwrap();
+    let pending = store.pending_flags(account).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].message, id);
+    assert!(pending[0].flags.seen);
+    assert_eq!(pending[0].locations, vec![location("1")]);
+
+    store
+        .flags_pushed(account, &pending[0], &[&pending[0].locations[0]])
+        .unwrap();
+    assert!(store.pending_flags(account).unwrap().is_empty());
+    assert!(store.known_locations(account).unwrap()[&location("1")].seen);
+
+    // Changed here and on the server before the next push: the server wins.
+    let flag = TagChange {
+        add: vec!["flagged".into()],
+        remove: vec![],
+    };
+    store.apply_tags(&[id], &flag).unwrap();
+    assert_eq!(store.pending_flags(account).unwrap().len(), 1);
+    let loc = location("1");
+    let server = Flags {
+        answered: true,
+        ..Flags::default()
+    };
+    store
+        .commit_batch(
+            account,
+            &[Write::Flags {
+                location: &loc,
+                flags: server,
+            }],
+            "c2",
+        )
+        .unwrap();
+    assert!(store.pending_flags(account).unwrap().is_empty());
+    assert_eq!(store.summary(id).unwrap().unwrap().flags, server);
+}
+
+#[test]
+fn local_messages_queue_nothing() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "local").unwrap();
+    let id = put(&mut store, account, &[("1", mail("1@x", "Hi", &[]))]).added[0].1;
+    let flag = TagChange {
+        add: vec!["flagged".into()],
+        remove: vec![],
+    };
+    store.apply_tags(&[id], &flag).unwrap();
+    assert!(store.pending_flags(account).unwrap().is_empty());
 }

@@ -22,6 +22,10 @@ pub enum Write<'a> {
         location: &'a Location,
         flags: Flags,
     },
+    /// The item at `location` is gone from its source.
+    Gone {
+        location: &'a Location,
+    },
 }
 
 /// What a committed batch did.
@@ -35,6 +39,8 @@ pub struct BatchOutcome {
     pub duplicates: usize,
     /// Stored items whose flags changed.
     pub flags_changed: usize,
+    /// Locations forgotten because their item left the source.
+    pub gone: usize,
 }
 
 impl Store {
@@ -59,6 +65,11 @@ impl Store {
                 Write::Flags { location, flags } => {
                     if set_location_flags(&tx, account, location, *flags, seq)? {
                         outcome.flags_changed += 1;
+                    }
+                }
+                Write::Gone { location } => {
+                    if forget_location(&tx, account, location, seq)? {
+                        outcome.gone += 1;
                     }
                 }
             }
@@ -106,9 +117,11 @@ fn insert(
         .query_row(params![account.0, hash.as_slice()], |row| row.get(0))
         .optional()?;
     if let Some(existing) = same_content {
+        // Another copy (or the same one after a UIDVALIDITY change): its
+        // flags are the source's latest word on the message.
         insert_location(tx, account, new.location, existing, new.flags)?;
-        tx.prepare_cached("UPDATE messages SET change_seq = ?2 WHERE id = ?1")?
-            .execute(params![existing, seq])?;
+        tx.prepare_cached("UPDATE messages SET flags = ?3, change_seq = ?2 WHERE id = ?1")?
+            .execute(params![existing, seq, new.flags.bits()])?;
         return Ok(None);
     }
 
@@ -213,6 +226,38 @@ fn set_location_flags(
     ])?;
     tx.prepare_cached("UPDATE messages SET flags = ?2, change_seq = ?3 WHERE id = ?1")?
         .execute(params![message, flags.bits(), seq])?;
+    // Changed on the server too since the last sync: the server wins.
+    tx.prepare_cached("DELETE FROM pending_flags WHERE message_id = ?1")?
+        .execute([message])?;
+    Ok(true)
+}
+
+/// Forgets a location whose item left the source. A message with no location
+/// left stays in the store (it is the user's copy) and is marked deleted.
+fn forget_location(
+    tx: &Transaction<'_>,
+    account: AccountId,
+    location: &Location,
+    seq: i64,
+) -> Result<bool, StoreError> {
+    let Some((message, _)) = location_message(tx, account, location)? else {
+        return Ok(false);
+    };
+    tx.prepare_cached(
+        "DELETE FROM locations WHERE account_id = ?1 AND folder = ?2 AND remote_id = ?3",
+    )?
+    .execute(params![account.0, location.folder, location.remote_id])?;
+    let deleted = Flags {
+        deleted: true,
+        ..Flags::default()
+    };
+    tx.prepare_cached(
+        "UPDATE messages SET change_seq = ?2,
+            flags = CASE WHEN EXISTS (SELECT 1 FROM locations WHERE message_id = ?1)
+                         THEN flags ELSE flags | ?3 END
+         WHERE id = ?1",
+    )?
+    .execute(params![message, seq, deleted.bits()])?;
     Ok(true)
 }
 

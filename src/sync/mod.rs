@@ -37,6 +37,8 @@ pub struct Report {
     pub duplicates: u64,
     /// Stored messages whose flags changed.
     pub flags_changed: u64,
+    /// Locations whose item left the source (a message left nowhere is marked deleted).
+    pub gone: u64,
     /// Messages stored with reading problems (kept raw, found by their headers and text).
     pub with_warnings: u64,
     /// Items the connector skipped, with its reasons (first few).

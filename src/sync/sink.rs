@@ -71,6 +71,7 @@ impl<'a> PipelineSink<'a> {
                     location,
                     flags: *flags,
                 },
+                Change::Gone { location } => Write::Gone { location },
             })
             .collect();
         let outcome = self
@@ -87,17 +88,18 @@ impl<'a> PipelineSink<'a> {
         self.report.imported += outcome.added.len() as u64;
         self.report.duplicates += outcome.duplicates as u64;
         self.report.flags_changed += outcome.flags_changed as u64;
+        self.report.gone += outcome.gone as u64;
         self.uncommitted += batch.changes.len() as u64;
         if self.uncommitted >= INDEX_COMMIT_EVERY {
             self.writer.commit(outcome.seq)?;
             self.uncommitted = 0;
         }
         for change in &batch.changes {
-            let (location, flags) = match change {
-                Change::New(item) => (&item.location, item.flags),
-                Change::Flags { location, flags } => (location, *flags),
+            match change {
+                Change::New(item) => self.known.insert(item.location.clone(), item.flags),
+                Change::Flags { location, flags } => self.known.insert(location.clone(), *flags),
+                Change::Gone { location } => self.known.remove(location),
             };
-            self.known.insert(location.clone(), flags);
         }
         Ok(())
     }
@@ -109,7 +111,7 @@ fn normalize_all(changes: &[Change]) -> Vec<Message> {
         .iter()
         .filter_map(|change| match change {
             Change::New(item) => Some(item.bytes.as_slice()),
-            Change::Flags { .. } => None,
+            Change::Flags { .. } | Change::Gone { .. } => None,
         })
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -138,6 +140,14 @@ impl Sink for PipelineSink<'_> {
 
     fn known(&self, location: &Location) -> Option<Flags> {
         self.known.get(location).copied()
+    }
+
+    fn known_in_folder(&self, folder: &str) -> Vec<String> {
+        self.known
+            .keys()
+            .filter(|location| location.folder == folder)
+            .map(|location| location.remote_id.clone())
+            .collect()
     }
 
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
