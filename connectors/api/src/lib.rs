@@ -19,6 +19,9 @@
 //!    A single unreadable item is not an error: the connector skips it and
 //!    reports it with [`Sink::warn`].
 //! 5. Folder names use `/` as the hierarchy separator, whatever the source's.
+//! 6. A connector that can tell an item was deleted at the source reports
+//!    [`Change::Gone`]; [`Sink::known_in_folder`] lists what is stored, so
+//!    it can compare.
 
 use std::fmt;
 
@@ -132,6 +135,10 @@ pub enum Change {
     New(RawItem),
     /// An item the sink already holds changed flags.
     Flags { location: Location, flags: Flags },
+    /// The item at this location no longer exists at the source (deleted,
+    /// expunged, or its folder was removed). The message itself may still
+    /// be held under another location.
+    Gone { location: Location },
 }
 
 /// A connector's resume point, opaque to inbox: the store saves it verbatim.
@@ -158,6 +165,18 @@ pub enum ConnectorError {
     /// The source is not of the kind this connector reads.
     #[error("{0}")]
     Unsupported(String),
+    /// The server could not be reached, or the connection broke.
+    #[error("{0}")]
+    Network(String),
+    /// The secure (TLS) connection could not be set up, e.g. an untrusted certificate.
+    #[error("{0}")]
+    Tls(String),
+    /// The server refused the credentials (its reason, never the secret).
+    #[error("{0}")]
+    Auth(String),
+    /// The server refused a command or answered something unreadable.
+    #[error("{0}")]
+    Protocol(String),
     /// The sink refused a batch; the connector stopped.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -176,6 +195,9 @@ pub trait Sink: Send {
 
     /// The flags of the stored item at `location`, or `None` when nothing is stored there.
     fn known(&self, location: &Location) -> Option<Flags>;
+
+    /// The remote ids of every item stored in `folder`, in no particular order.
+    fn known_in_folder(&self, folder: &str) -> Vec<String>;
 
     /// Stores a batch and its cursor atomically.
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError>;

@@ -88,7 +88,7 @@ impl RecordingSink {
     pub fn new_items(&self) -> impl Iterator<Item = &RawItem> {
         self.changes().filter_map(|change| match change {
             Change::New(item) => Some(item),
-            Change::Flags { .. } => None,
+            Change::Flags { .. } | Change::Gone { .. } => None,
         })
     }
 
@@ -96,7 +96,15 @@ impl RecordingSink {
     pub fn flag_changes(&self) -> impl Iterator<Item = (&Location, Flags)> {
         self.changes().filter_map(|change| match change {
             Change::Flags { location, flags } => Some((location, *flags)),
-            Change::New(_) => None,
+            Change::New(_) | Change::Gone { .. } => None,
+        })
+    }
+
+    /// Every committed removal, in order.
+    pub fn gone(&self) -> impl Iterator<Item = &Location> {
+        self.changes().filter_map(|change| match change {
+            Change::Gone { location } => Some(location),
+            Change::New(_) | Change::Flags { .. } => None,
         })
     }
 
@@ -126,6 +134,14 @@ impl Sink for RecordingSink {
         self.stored.get(location).copied()
     }
 
+    fn known_in_folder(&self, folder: &str) -> Vec<String> {
+        self.stored
+            .keys()
+            .filter(|location| location.folder == folder)
+            .map(|location| location.remote_id.clone())
+            .collect()
+    }
+
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
         let call = self.commit_calls;
         self.commit_calls += 1;
@@ -150,6 +166,9 @@ impl Sink for RecordingSink {
                 }
                 Change::Flags { location, flags } => {
                     self.stored.insert(location.clone(), *flags);
+                }
+                Change::Gone { location } => {
+                    self.stored.remove(location);
                 }
             }
         }

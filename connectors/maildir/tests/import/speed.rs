@@ -33,6 +33,14 @@ impl Sink for CountingSink {
         self.stored.get(location).copied()
     }
 
+    fn known_in_folder(&self, folder: &str) -> Vec<String> {
+        self.stored
+            .keys()
+            .filter(|location| location.folder == folder)
+            .map(|location| location.remote_id.clone())
+            .collect()
+    }
+
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
         for change in batch.changes {
             match change {
@@ -43,6 +51,9 @@ impl Sink for CountingSink {
                 }
                 Change::Flags { location, flags } => {
                     self.stored.insert(location, flags);
+                }
+                Change::Gone { location } => {
+                    self.stored.remove(&location);
                 }
             }
         }
