@@ -1,11 +1,18 @@
 //! TLS client set-up: system roots plus an optional CA file, always verified.
+//!
+//! Certificates in the CA file are trust anchors. One of them that the
+//! server presents as its own certificate (a self-signed server, often
+//! marked as a CA by `openssl req -x509`) is accepted as pinned, provided
+//! it names the host.
 
 use std::sync::Arc;
 
 use inbox_connector_api::ConnectorError;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -34,6 +41,7 @@ fn client_config(settings: &ImapSettings) -> Result<ClientConfig, ConnectorError
     // Another crate may have enabled a second provider; ours is then the one used.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
     // Unreadable system certificates are skipped: the rest still verify.
     let system = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(system.certs);
@@ -52,6 +60,7 @@ fn client_config(settings: &ImapSettings) -> Result<ClientConfig, ConnectorError
                 path.display()
             )));
         }
+        pinned.extend(certs.iter().cloned());
         let (_, rejected) = roots.add_parsable_certificates(certs);
         if rejected > 0 {
             return Err(ConnectorError::Tls(format!(
@@ -65,9 +74,72 @@ fn client_config(settings: &ImapSettings) -> Result<ClientConfig, ConnectorError
             "no trusted certificates: the system has no CA roots; set tls_ca_file".into(),
         ));
     }
+    let webpki = WebPkiServerVerifier::builder(Arc::new(roots))
+        .build()
+        .map_err(|error| ConnectorError::Tls(format!("cannot set up TLS verification: {error}")))?;
     Ok(ClientConfig::builder()
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Verifier { webpki, pinned }))
         .with_no_client_auth())
+}
+
+/// Web PKI verification, plus the pinned certificates of the CA file.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verdict {
+            Err(_) if self.pinned.iter().any(|pin| pin == end_entity) => {
+                webpki::EndEntityCert::try_from(end_entity)
+                    .and_then(|cert| cert.verify_is_valid_for_subject_name(server_name))
+                    .map_err(|_| {
+                        rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+                    })?;
+                Ok(ServerCertVerified::assertion())
+            }
+            verdict => verdict,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 fn handshake_error(settings: &ImapSettings, error: &std::io::Error) -> ConnectorError {
