@@ -242,7 +242,15 @@ impl Admin {
             .try_collect()
             .await
             .unwrap();
-        let mut names: Vec<String> = names.iter().map(|n| n.name().to_owned()).collect();
+        // Parents created implicitly (`\Noselect`) vanish with their children.
+        let mut names: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                let attributes = format!("{:?}", n.attributes());
+                !attributes.contains("NoSelect") && !attributes.contains("NonExistent")
+            })
+            .map(|n| n.name().to_owned())
+            .collect();
         names.sort_by_key(|name| std::cmp::Reverse(name.len()));
         for name in names {
             self.session.delete(&name).await.unwrap();
