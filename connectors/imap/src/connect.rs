@@ -64,16 +64,24 @@ pub async fn open(settings: &ImapSettings) -> Result<Connection, ConnectorError>
         TlsMode::StartTls => {
             let mut plain = Client::new(tcp);
             greeting(&mut plain, &address).await?;
-            within(TIMEOUT, handshake, plain.run_command_and_check_ok("STARTTLS", None))
-                .await?
-                .map_err(|error| {
-                    ConnectorError::Tls(format!(
-                        "{address} refused STARTTLS ({}); use implicit TLS (port 993) instead",
-                        server_text(&error)
-                    ))
-                })?;
-            let stream =
-                within(TIMEOUT, handshake, tls::handshake(settings, plain.into_inner())).await??;
+            within(
+                TIMEOUT,
+                handshake,
+                plain.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await?
+            .map_err(|error| {
+                ConnectorError::Tls(format!(
+                    "{address} refused STARTTLS ({}); use implicit TLS (port 993) instead",
+                    server_text(&error)
+                ))
+            })?;
+            let stream = within(
+                TIMEOUT,
+                handshake,
+                tls::handshake(settings, plain.into_inner()),
+            )
+            .await??;
             Client::new(Box::new(stream) as Box<dyn Transport>)
         }
         TlsMode::None => {
@@ -91,24 +99,23 @@ async fn login(
 ) -> Result<Connection, ConnectorError> {
     let address = settings.address();
     let attempt = client.login(&settings.user, settings.password.expose_secret());
-    let mut session = match within(TIMEOUT, || format!("login at {address} timed out"), attempt)
-        .await?
-    {
-        Ok(session) => session,
-        Err((async_imap::error::Error::No(text), _)) => {
-            return Err(ConnectorError::Auth(format!(
-                "{address} refused the login of {:?}: {}; check the user name and password",
-                settings.user,
-                reason(&text)
-            )));
-        }
-        Err((async_imap::error::Error::Validate(_), _)) => {
-            return Err(ConnectorError::Auth(
-                "the user name or password holds a line break, which IMAP cannot send".into(),
-            ));
-        }
-        Err((error, _)) => return Err(session_error(&address, "login", &error)),
-    };
+    let mut session =
+        match within(TIMEOUT, || format!("login at {address} timed out"), attempt).await? {
+            Ok(session) => session,
+            Err((async_imap::error::Error::No(text), _)) => {
+                return Err(ConnectorError::Auth(format!(
+                    "{address} refused the login of {:?}: {}; check the user name and password",
+                    settings.user,
+                    reason(&text)
+                )));
+            }
+            Err((async_imap::error::Error::Validate(_), _)) => {
+                return Err(ConnectorError::Auth(
+                    "the user name or password holds a line break, which IMAP cannot send".into(),
+                ));
+            }
+            Err((error, _)) => return Err(session_error(&address, "login", &error)),
+        };
     let capabilities = within(
         TIMEOUT,
         || format!("{address} did not list its capabilities"),
@@ -118,10 +125,10 @@ async fn login(
     .map_err(|error| session_error(&address, "CAPABILITY", &error))?;
     let capabilities = capabilities
         .iter()
-        .filter_map(|capability| match capability {
-            async_imap::types::Capability::Imap4rev1 => Some("IMAP4rev1".to_owned()),
-            async_imap::types::Capability::Auth(mechanism) => Some(format!("AUTH={mechanism}")),
-            async_imap::types::Capability::Atom(atom) => Some(atom.clone()),
+        .map(|capability| match capability {
+            async_imap::types::Capability::Imap4rev1 => "IMAP4rev1".to_owned(),
+            async_imap::types::Capability::Auth(mechanism) => format!("AUTH={mechanism}"),
+            async_imap::types::Capability::Atom(atom) => atom.clone(),
         })
         .collect();
     Ok(Connection {
@@ -141,9 +148,7 @@ where
         client.read_response(),
     )
     .await?
-    .map_err(|error| {
-        ConnectorError::Network(format!("connection to {address} failed: {error}"))
-    })?;
+    .map_err(|error| ConnectorError::Network(format!("connection to {address} failed: {error}")))?;
     let Some(response) = response else {
         return Err(ConnectorError::Network(format!(
             "{address} closed the connection before greeting"
@@ -177,12 +182,16 @@ pub async fn within<T>(
 }
 
 /// Maps a failed command to the matching [`ConnectorError`].
-pub fn session_error(address: &str, command: &str, error: &async_imap::error::Error) -> ConnectorError {
+pub fn session_error(
+    address: &str,
+    command: &str,
+    error: &async_imap::error::Error,
+) -> ConnectorError {
     use async_imap::error::Error;
     match error {
-        Error::Io(io) => {
-            ConnectorError::Network(format!("connection to {address} failed during {command}: {io}"))
-        }
+        Error::Io(io) => ConnectorError::Network(format!(
+            "connection to {address} failed during {command}: {io}"
+        )),
         Error::ConnectionLost => {
             ConnectorError::Network(format!("{address} closed the connection during {command}"))
         }

@@ -80,7 +80,10 @@ mod tests {
         let cursor = state.to_cursor();
         assert!(cursor.0.starts_with("{\"v\":1,"), "{}", cursor.0);
         assert_eq!(SyncState::parse(&cursor).unwrap().folders, state.folders);
-        assert_eq!(SyncState::parse(&Cursor::default()).unwrap(), SyncState::default());
+        assert_eq!(
+            SyncState::parse(&Cursor::default()).unwrap(),
+            SyncState::default()
+        );
     }
 
     #[test]

@@ -47,9 +47,13 @@ impl Folder<'_> {
                 self.session.select(server_name).await
             }
         };
-        let mailbox = within(TIMEOUT, || format!("{command} at {address} timed out"), selecting)
-            .await?
-            .map_err(|error| session_error(address, &command, &error))?;
+        let mailbox = within(
+            TIMEOUT,
+            || format!("{command} at {address} timed out"),
+            selecting,
+        )
+        .await?
+        .map_err(|error| session_error(address, &command, &error))?;
         let uidvalidity = mailbox.uid_validity.ok_or_else(|| {
             ConnectorError::Protocol(format!(
                 "{address} gave no UIDVALIDITY for {server_name:?}; without it messages cannot be tracked"
@@ -108,7 +112,10 @@ impl Folder<'_> {
 
     /// Bodies, flags and arrival times of `uids` (ascending), without setting `\Seen`.
     /// A UID missing from the answer was expunged meanwhile.
-    pub async fn bodies(&mut self, uids: &[u32]) -> Result<BTreeMap<u32, Option<Body>>, ConnectorError> {
+    pub async fn bodies(
+        &mut self,
+        uids: &[u32],
+    ) -> Result<BTreeMap<u32, Option<Body>>, ConnectorError> {
         let fetches = self
             .fetch(&uid_set(uids), "(UID BODY.PEEK[] FLAGS INTERNALDATE)")
             .await?;
@@ -133,9 +140,13 @@ impl Folder<'_> {
             let results = self.session.uid_store(uid_set(uids), operation).await?;
             results.try_collect::<Vec<_>>().await
         };
-        within(TIMEOUT, || format!("{command} at {address} timed out"), storing)
-            .await?
-            .map_err(|error| session_error(address, &command, &error))?;
+        within(
+            TIMEOUT,
+            || format!("{command} at {address} timed out"),
+            storing,
+        )
+        .await?
+        .map_err(|error| session_error(address, &command, &error))?;
         Ok(())
     }
 

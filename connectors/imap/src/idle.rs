@@ -22,7 +22,9 @@ pub async fn wait(
         mut session,
         capabilities,
     } = connection;
-    let condstore = capabilities.iter().any(|c| c.eq_ignore_ascii_case("CONDSTORE"));
+    let condstore = capabilities
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case("CONDSTORE"));
     let idle = capabilities.iter().any(|c| c.eq_ignore_ascii_case("IDLE"));
     let mut folder = fetch::Folder {
         session: &mut session,
@@ -36,18 +38,26 @@ pub async fn wait(
         return Ok(changed(&before, &after));
     }
     let mut handle = session.idle();
-    within(TIMEOUT, || format!("IDLE at {address} timed out"), handle.init())
-        .await?
-        .map_err(|error| session_error(address, "IDLE", &error))?;
+    within(
+        TIMEOUT,
+        || format!("IDLE at {address} timed out"),
+        handle.init(),
+    )
+    .await?
+    .map_err(|error| session_error(address, "IDLE", &error))?;
     let (waiting, _stop) = handle.wait_with_timeout(timeout);
     let news = match tokio::time::timeout(timeout, waiting).await {
         Err(_) | Ok(Ok(IdleResponse::Timeout | IdleResponse::ManualInterrupt)) => false,
         Ok(Ok(IdleResponse::NewData(_))) => true,
         Ok(Err(error)) => return Err(session_error(address, "IDLE", &error)),
     };
-    let mut session = within(TIMEOUT, || format!("ending IDLE at {address} timed out"), handle.done())
-        .await?
-        .map_err(|error| session_error(address, "IDLE", &error))?;
+    let mut session = within(
+        TIMEOUT,
+        || format!("ending IDLE at {address} timed out"),
+        handle.done(),
+    )
+    .await?
+    .map_err(|error| session_error(address, "IDLE", &error))?;
     logout(&mut session).await;
     Ok(news)
 }

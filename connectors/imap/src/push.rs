@@ -95,7 +95,9 @@ pub async fn push(
             let (add, remove) = store_lists(Flags::from_bits(bits));
             for (sign, list) in [("+", add), ("-", remove)] {
                 if list != "()" {
-                    server.store(&uids, &format!("{sign}FLAGS.SILENT {list}")).await?;
+                    server
+                        .store(&uids, &format!("{sign}FLAGS.SILENT {list}"))
+                        .await?;
                 }
             }
         }

@@ -122,9 +122,16 @@ pub async fn sync_folder(
     state.last_uid = state.last_uid.max(sizes.keys().copied().max().unwrap_or(0));
 
     // Flag changes of messages the sink holds.
-    for (uid, flags) in server.flags("1:*", state.modseq.filter(|_| condstore)).await? {
+    for (uid, flags) in server
+        .flags("1:*", state.modseq.filter(|_| condstore))
+        .await?
+    {
         let location = location(uid);
-        if out.sink().known(&location).is_some_and(|known| known != flags) {
+        if out
+            .sink()
+            .known(&location)
+            .is_some_and(|known| known != flags)
+        {
             out.push(Change::Flags { location, flags }).await?;
         }
     }

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use inbox_connector_api::ConnectorError;
-use rustls::pki_types::pem::PemObject;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
@@ -152,9 +152,7 @@ fn handshake_error(settings: &ImapSettings, error: &std::io::Error) -> Connector
             "the TLS certificate of {address} is not trusted ({reason:?}); if the server uses a \
              self-signed or private CA certificate, set tls_ca_file to that certificate (PEM)"
         )),
-        Some(other) => {
-            ConnectorError::Tls(format!("TLS handshake with {address} failed: {other}"))
-        }
+        Some(other) => ConnectorError::Tls(format!("TLS handshake with {address} failed: {other}")),
         None => ConnectorError::Tls(format!(
             "TLS handshake with {address} failed: {error} (is this port speaking TLS? \
              check the port and the tls mode)"

@@ -19,7 +19,10 @@ async fn implicit_tls_with_the_ca_file_logs_in_and_lists_folders() {
         .await
         .expect("login over implicit TLS");
     assert!(info.capabilities.iter().any(|c| c == "IDLE"), "{info:?}");
-    assert!(info.capabilities.iter().any(|c| c == "CONDSTORE"), "{info:?}");
+    assert!(
+        info.capabilities.iter().any(|c| c == "CONDSTORE"),
+        "{info:?}"
+    );
     let names: Vec<&str> = info.folders.iter().map(|f| f.name.as_str()).collect();
     let expected = ["a", "a/b", "p/q"].map(|name| format!("{prefix}/{name}"));
     assert_eq!(names, expected);
@@ -57,10 +60,16 @@ async fn an_untrusted_certificate_is_refused_with_advice() {
         untrusted.port = port;
         untrusted.tls = tls;
         untrusted.tls_ca_file = None;
-        let error = ImapConnector::new(untrusted).check_login().await.unwrap_err();
+        let error = ImapConnector::new(untrusted)
+            .check_login()
+            .await
+            .unwrap_err();
         assert!(matches!(error, ConnectorError::Tls(_)), "{error:?}");
         let text = error.to_string();
-        assert!(text.contains("not trusted") && text.contains("tls_ca_file"), "{text}");
+        assert!(
+            text.contains("not trusted") && text.contains("tls_ca_file"),
+            "{text}"
+        );
     }
 }
 
@@ -71,7 +80,10 @@ async fn a_wrong_password_is_an_auth_error_without_the_password() {
     let error = ImapConnector::new(wrong).check_login().await.unwrap_err();
     assert!(matches!(error, ConnectorError::Auth(_)), "{error:?}");
     let text = error.to_string();
-    assert!(text.contains("alice") && text.contains("Authentication failed"), "{text}");
+    assert!(
+        text.contains("alice") && text.contains("Authentication failed"),
+        "{text}"
+    );
     assert!(!text.contains("s3cret-Wr0ng"), "{text}");
 }
 
@@ -88,6 +100,9 @@ async fn a_closed_port_is_a_network_error_naming_the_address() {
 async fn a_plain_port_with_implicit_tls_is_a_tls_error() {
     let mut mismatched = settings("none");
     mismatched.port = PLAIN_PORT;
-    let error = ImapConnector::new(mismatched).check_login().await.unwrap_err();
+    let error = ImapConnector::new(mismatched)
+        .check_login()
+        .await
+        .unwrap_err();
     assert!(matches!(error, ConnectorError::Tls(_)), "{error:?}");
 }

@@ -33,7 +33,9 @@ async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
     let mut admin = Admin::connect(&prefix).await;
     let appended = three_folders(&mut admin).await;
     let flagged = admin.create("Flagged").await;
-    admin.append(&flagged, &message("f1"), "(\\Seen \\Flagged)").await;
+    admin
+        .append(&flagged, &message("f1"), "(\\Seen \\Flagged)")
+        .await;
 
     let mut sink = RecordingSink::new(2);
     sync(&settings(&prefix), &mut sink).await;
@@ -48,7 +50,10 @@ async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
         assert_eq!(item.source, SourceKind::Imap);
         // 01-Jan-2024 10:00:00 +0000, the APPEND date
         assert_eq!(item.received, Some(1_704_103_200));
-        let expected_flags = flags(item.location.folder == flagged, item.location.folder == flagged);
+        let expected_flags = flags(
+            item.location.folder == flagged,
+            item.location.folder == flagged,
+        );
         assert_eq!(item.flags, expected_flags, "{:?}", item.location);
     }
     let work_ids: Vec<&str> = sink
@@ -59,7 +64,10 @@ async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
     assert_eq!(work_ids, [format!("{validity}:1"), format!("{validity}:2")]);
     // Reading bodies never marked anything read.
     for uid_flags in admin.flags(&work).await.values() {
-        assert!(!uid_flags.iter().any(|flag| flag == "Seen"), "{uid_flags:?}");
+        assert!(
+            !uid_flags.iter().any(|flag| flag == "Seen"),
+            "{uid_flags:?}"
+        );
     }
 
     // A second sync from the final cursor has nothing to say.
@@ -124,7 +132,10 @@ async fn three_hundred_corpus_messages_arrive_intact_in_chunks() {
     assert_batches(&sink, 64, 5);
     let delivered = bodies(&sink).remove(&folder).unwrap();
     assert_eq!(delivered.len(), 300);
-    assert!(delivered == appended, "fetched bytes differ from the appended ones");
+    assert!(
+        delivered == appended,
+        "fetched bytes differ from the appended ones"
+    );
     admin.cleanup().await;
 }
 

@@ -139,19 +139,25 @@ pub struct Admin {
 impl Admin {
     /// Logs in; fails with instructions when the server is not running.
     pub async fn connect(prefix: &str) -> Admin {
-        let tcp = TcpStream::connect((HOST, PLAIN_PORT)).await.unwrap_or_else(|error| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/peers/dovecot/start.sh");
-            panic!(
-                "the Dovecot test server is not reachable at {HOST}:{PLAIN_PORT} ({error}); \
+        let tcp = TcpStream::connect((HOST, PLAIN_PORT))
+            .await
+            .unwrap_or_else(|error| {
+                let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../../shared/peers/dovecot/start.sh");
+                panic!(
+                    "the Dovecot test server is not reachable at {HOST}:{PLAIN_PORT} ({error}); \
                  start it with `bash {} {}` (or set INBOX_TEST_DOVECOT_DIR to its directory)",
-                script.display(),
-                server_dir().display()
-            )
-        });
+                    script.display(),
+                    server_dir().display()
+                )
+            });
         let mut client = async_imap::Client::new(tcp);
         client.read_response().await.unwrap().expect("greeting");
-        let session = client.login(USER, PASSWORD).await.map_err(|(e, _)| e).unwrap();
+        let session = client
+            .login(USER, PASSWORD)
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
         Admin {
             session,
             prefix: prefix.to_owned(),
@@ -168,14 +174,24 @@ impl Admin {
     /// Appends `bytes` with `flags` (e.g. `(\Seen)`) and a fixed internal date.
     pub async fn append(&mut self, folder: &str, bytes: &[u8], flags: &str) {
         self.session
-            .append(folder, Some(flags), Some("\"01-Jan-2024 10:00:00 +0000\""), bytes)
+            .append(
+                folder,
+                Some(flags),
+                Some("\"01-Jan-2024 10:00:00 +0000\""),
+                bytes,
+            )
             .await
             .unwrap();
     }
 
     /// The UIDVALIDITY of `folder`.
     pub async fn uidvalidity(&mut self, folder: &str) -> u32 {
-        self.session.select(folder).await.unwrap().uid_validity.unwrap()
+        self.session
+            .select(folder)
+            .await
+            .unwrap()
+            .uid_validity
+            .unwrap()
     }
 
     /// The system flags of every message in `folder`, by UID.
