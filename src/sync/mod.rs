@@ -5,6 +5,7 @@
 //! sequence number, so it can always be caught up or rebuilt from it.
 
 mod indexer;
+mod push;
 mod sink;
 
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use inbox_connector_api::{Connector, ConnectorError, Cursor};
 
 pub use indexer::{catch_up_index, reindex};
+pub use push::{PushReport, push_flags};
 use sink::PipelineSink;
 
 use crate::index::{Index, IndexError};

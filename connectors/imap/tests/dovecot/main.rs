@@ -1,0 +1,7 @@
+//! Tests against a real Dovecot server (see `util` for how they find it).
+
+mod changes;
+mod connect;
+mod full_sync;
+mod push_idle;
+mod util;
