@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::unlock::{VaultAccess, prompt_secret};
 use super::{open_index, open_store};
+use crate::accounts::imap_connector;
 use crate::config::{
     AccountConfig, Config, ConfigEdit, ImapAccount, TlsMode, XAccount, XAuth, check_account_name,
     default_api_base,
@@ -31,6 +32,8 @@ pub(super) enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Connect and log in to an account's server, and list its folders.
+    Test { name: String },
     /// Remove an account's settings and secrets; with --purge also its messages.
     Remove {
         name: String,
@@ -114,6 +117,7 @@ pub(super) fn run(
         AccountCommand::Add(AddCommand::Imap(args)) => add_imap(home, config, access, args),
         AccountCommand::Add(AddCommand::X(args)) => add_x(home, config, access, args),
         AccountCommand::List { json } => list(home, config, json),
+        AccountCommand::Test { name } => test(config, access, &name),
         AccountCommand::Remove { name, purge, yes } => {
             remove(home, config, access, &name, purge, yes)
         }
@@ -302,6 +306,36 @@ fn remove(
         println!(
             "its messages stay searchable; `inbox account remove {name} --purge` deletes them"
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<ExitCode> {
+    let Some(account) = config.accounts.get(name) else {
+        bail!("no configured account named {name:?} (see `inbox account list`)");
+    };
+    let AccountConfig::Imap(imap) = account else {
+        bail!("testing X accounts is not available in this version");
+    };
+    let vault = access.open()?;
+    let connector = imap_connector(name, imap, &vault)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let info = runtime.block_on(connector.check_login())?;
+    println!(
+        "{name}: logged in as {} ({})",
+        imap.user,
+        account.describe()
+    );
+    println!("capabilities: {}", info.capabilities.join(" "));
+    println!("{} folders to sync:", info.folders.len());
+    for folder in &info.folders {
+        match &folder.special_use {
+            Some(special) => println!("  {} ({special})", folder.name),
+            None => println!("  {}", folder.name),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

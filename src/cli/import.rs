@@ -1,46 +1,14 @@
 //! `inbox import PATH`: local Maildir / mbox import with progress.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 
+use super::progress::Bar;
 use super::{open_index, open_store};
 use crate::home::Home;
-use crate::sync::{self, Progress};
-
-/// A spinner with count and rate on a terminal; silent otherwise.
-pub(super) struct Bar(ProgressBar);
-
-impl Bar {
-    pub(super) fn new(verb: &str) -> Bar {
-        if !std::io::stderr().is_terminal() {
-            return Bar(ProgressBar::hidden());
-        }
-        let bar = ProgressBar::new_spinner();
-        let template = format!("{{spinner}} {verb} {{pos}} messages ({{per_sec}}, {{elapsed}})");
-        if let Ok(style) = ProgressStyle::with_template(&template) {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Bar(bar)
-    }
-}
-
-impl Progress for Bar {
-    fn advance(&self, done: u64) {
-        self.0.set_position(done);
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
-    }
-}
+use crate::sync;
 
 pub(super) fn run(home: &Home, path: &Path, account: &str) -> anyhow::Result<ExitCode> {
     let mut connector = inbox_connector_maildir::MaildirConnector::open(path)

@@ -10,7 +10,7 @@ use crate::sync;
 pub(super) fn reindex(home: &Home) -> anyhow::Result<ExitCode> {
     let store = open_store(home)?;
     let index = open_index(home)?;
-    let bar = super::import::Bar::new("indexing");
+    let bar = super::progress::Bar::new("indexing");
     let started = std::time::Instant::now();
     let written = sync::reindex(&store, &index, &bar)?;
     drop(bar);

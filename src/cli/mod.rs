@@ -4,7 +4,9 @@ mod account;
 mod format;
 mod import;
 mod maintenance;
+mod progress;
 mod search;
+mod sync;
 mod tag;
 mod unlock;
 mod vault;
@@ -77,6 +79,12 @@ enum Command {
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Sync configured accounts now (all of them, or those named), then push
+    /// local flag changes back to their servers.
+    Sync {
+        /// Accounts to sync (default: every configured account).
+        accounts: Vec<String>,
+    },
     /// Manage the credential vault.
     #[command(subcommand)]
     Vault(vault::VaultCommand),
@@ -120,6 +128,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id, json, raw } => search::show(&home, id, json, raw),
         Command::Thread { id, json } => search::thread(&home, id, json),
         Command::Tag { args } => tag::run(&home, &args),
+        Command::Sync { accounts } => {
+            let config = Config::load(&home.config_path())?;
+            let access = VaultAccess::new(&home, &config, cli.passphrase_fd);
+            sync::run(&home, &config, &access, &accounts)
+        }
         Command::Vault(command) => {
             let config = Config::load(&home.config_path())?;
             let access = VaultAccess::new(&home, &config, cli.passphrase_fd);

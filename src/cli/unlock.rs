@@ -39,6 +39,11 @@ impl VaultAccess {
         }
     }
 
+    /// Opens the vault to read secrets.
+    pub(super) fn open(&self) -> anyhow::Result<Vault> {
+        Ok(Vault::open(&self.path, self.key()?)?)
+    }
+
     /// Opens the vault to change it, holding its lock until dropped.
     pub(super) fn open_for_update(&self) -> anyhow::Result<Vault> {
         Ok(Vault::open_for_update(&self.path, self.key()?)?)

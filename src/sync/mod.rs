@@ -53,6 +53,9 @@ pub struct Report {
 pub trait Progress: Sync {
     /// `done` items processed so far.
     fn advance(&self, done: u64);
+
+    /// The folder being worked on changed.
+    fn folder(&self, _name: &str) {}
 }
 
 /// No progress output.

@@ -105,6 +105,13 @@ impl<'a> PipelineSink<'a> {
     }
 }
 
+fn change_location(change: &Change) -> &Location {
+    match change {
+        Change::New(item) => &item.location,
+        Change::Flags { location, .. } | Change::Gone { location } => location,
+    }
+}
+
 /// Normalizes the new items of a batch, in order, on all cores.
 fn normalize_all(changes: &[Change]) -> Vec<Message> {
     let raws: Vec<&[u8]> = changes
@@ -154,6 +161,9 @@ impl Sink for PipelineSink<'_> {
         self.store_batch(&batch)
             .map_err(|error| SinkError(error.to_string()))?;
         self.done += batch.changes.len() as u64;
+        if let Some(change) = batch.changes.last() {
+            self.progress.folder(&change_location(change).folder);
+        }
         self.progress.advance(self.done);
         Ok(())
     }

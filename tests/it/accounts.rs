@@ -18,7 +18,7 @@ const ACCESS_TOKEN: &str = "x-access-token-5eb63bbb";
 const REFRESH_TOKEN: &str = "x-refresh-token-e0df9a2c";
 
 /// An inbox with a passphrase vault (cheap scrypt) and the passphrase file.
-fn vault_inbox() -> (TestInbox, PathBuf) {
+pub fn vault_inbox() -> (TestInbox, PathBuf) {
     let inbox = TestInbox::new();
     let passphrase = inbox.private_file("passphrase", &format!("{PASSPHRASE}\n"));
     let out = inbox.run_with_input(

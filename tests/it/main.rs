@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod imap;
 mod import;
 mod queries;
 mod util;

@@ -35,6 +35,8 @@ mod idle;
 mod push;
 mod settings;
 mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tls;
 
 use std::collections::HashSet;

@@ -1,0 +1,189 @@
+//! The Dovecot test server the tests of inbox talk to, and a plain IMAP
+//! client to arrange what a connector sees (feature `testing`).
+//!
+//! The server is the one started by `start.sh DIR` of the Dovecot test peer,
+//! DIR being `$INBOX_TEST_DOVECOT_DIR` (default `/tmp/inbox-dovecot`): IMAP
+//! on 127.0.0.1:10143 (plain and STARTTLS), 10993 (implicit TLS), its
+//! self-signed certificate in `DIR/ssl/cert.pem`. Every test works in its
+//! own folders named `t-<test>-<pid>-<nanos>` under alice and deletes them.
+//! Test support: failures panic with what to do.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_imap::Session;
+use futures_util::TryStreamExt;
+use tokio::net::TcpStream;
+
+pub const HOST: &str = "127.0.0.1";
+pub const PLAIN_PORT: u16 = 10143;
+pub const TLS_PORT: u16 = 10993;
+pub const USER: &str = "alice";
+pub const PASSWORD: &str = "alicepass";
+
+/// The server's directory (config, certificate, mail).
+pub fn server_dir() -> PathBuf {
+    std::env::var_os("INBOX_TEST_DOVECOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/inbox-dovecot"))
+}
+
+/// The server's self-signed certificate.
+pub fn cert() -> PathBuf {
+    server_dir().join("ssl/cert.pem")
+}
+
+/// A unique folder prefix for one test.
+pub fn prefix(test: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("t-{test}-{}-{nanos}", std::process::id())
+}
+
+/// A plain-text IMAP session as alice, to arrange what the connector sees.
+pub struct Admin {
+    session: Session<TcpStream>,
+    prefix: String,
+}
+
+impl Admin {
+    /// Logs in; fails with instructions when the server is not running.
+    pub async fn connect(prefix: &str) -> Admin {
+        let tcp = TcpStream::connect((HOST, PLAIN_PORT))
+            .await
+            .unwrap_or_else(|error| {
+                let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../../shared/peers/dovecot/start.sh");
+                panic!(
+                    "the Dovecot test server is not reachable at {HOST}:{PLAIN_PORT} ({error}); \
+                 start it with `bash {} {}` (or set INBOX_TEST_DOVECOT_DIR to its directory)",
+                    script.display(),
+                    server_dir().display()
+                )
+            });
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap().expect("greeting");
+        let session = client
+            .login(USER, PASSWORD)
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        Admin {
+            session,
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// Creates `prefix/name` (with parents) and returns its name.
+    pub async fn create(&mut self, name: &str) -> String {
+        let folder = format!("{}/{name}", self.prefix);
+        self.session.create(&folder).await.unwrap();
+        folder
+    }
+
+    /// Appends `bytes` with `flags` (e.g. `(\Seen)`) and a fixed internal date.
+    pub async fn append(&mut self, folder: &str, bytes: &[u8], flags: &str) {
+        self.session
+            .append(
+                folder,
+                Some(flags),
+                Some("\"01-Jan-2024 10:00:00 +0000\""),
+                bytes,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The UIDVALIDITY of `folder`.
+    pub async fn uidvalidity(&mut self, folder: &str) -> u32 {
+        self.session
+            .select(folder)
+            .await
+            .unwrap()
+            .uid_validity
+            .unwrap()
+    }
+
+    /// The system flags of every message in `folder`, by UID.
+    pub async fn flags(&mut self, folder: &str) -> BTreeMap<u32, Vec<String>> {
+        self.session.select(folder).await.unwrap();
+        let fetches: Vec<_> = self
+            .session
+            .uid_fetch("1:*", "(UID FLAGS)")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        fetches
+            .iter()
+            .map(|f| {
+                let flags = f.flags().map(|flag| format!("{flag:?}")).collect();
+                (f.uid.unwrap(), flags)
+            })
+            .collect()
+    }
+
+    /// Runs `UID STORE uid operation` in `folder`.
+    pub async fn store(&mut self, folder: &str, uid: u32, operation: &str) {
+        self.session.select(folder).await.unwrap();
+        let _: Vec<_> = self
+            .session
+            .uid_store(uid.to_string(), operation)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+    }
+
+    /// Deletes message `uid` from `folder` for good.
+    pub async fn expunge(&mut self, folder: &str, uid: u32) {
+        self.store(folder, uid, "+FLAGS.SILENT (\\Deleted)").await;
+        let _: Vec<_> = self
+            .session
+            .uid_expunge(uid.to_string())
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+    }
+
+    /// Deletes `folder` (it must have no children).
+    pub async fn delete(&mut self, folder: &str) {
+        self.session.close().await.ok();
+        self.session.delete(folder).await.unwrap();
+    }
+
+    /// Deletes every folder of this test and logs out.
+    pub async fn cleanup(mut self) {
+        self.session.close().await.ok();
+        let pattern = format!("{}*", self.prefix);
+        let names: Vec<_> = self
+            .session
+            .list(Some(""), Some(&pattern))
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        // Parents created implicitly (`\Noselect`) vanish with their children.
+        let mut names: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                let attributes = format!("{:?}", n.attributes());
+                !attributes.contains("NoSelect") && !attributes.contains("NonExistent")
+            })
+            .map(|n| n.name().to_owned())
+            .collect();
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        for name in names {
+            self.session.delete(&name).await.unwrap();
+        }
+        self.session.logout().await.ok();
+    }
+}
