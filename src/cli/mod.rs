@@ -82,6 +82,10 @@ enum Command {
     /// Sync configured accounts now (all of them, or those named), then push
     /// local flag changes back to their servers.
     Sync {
+        /// Keep syncing: IDLE on INBOX, polls on the account's interval,
+        /// retries with backoff; until Ctrl-C or SIGTERM.
+        #[arg(long)]
+        watch: bool,
         /// Accounts to sync (default: every configured account).
         accounts: Vec<String>,
     },
@@ -128,10 +132,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id, json, raw } => search::show(&home, id, json, raw),
         Command::Thread { id, json } => search::thread(&home, id, json),
         Command::Tag { args } => tag::run(&home, &args),
-        Command::Sync { accounts } => {
+        Command::Sync { watch, accounts } => {
             let config = Config::load(&home.config_path())?;
             let access = VaultAccess::new(&home, &config, cli.passphrase_fd);
-            sync::run(&home, &config, &access, &accounts)
+            sync::run(&home, &config, &access, &accounts, watch)
         }
         Command::Vault(command) => {
             let config = Config::load(&home.config_path())?;

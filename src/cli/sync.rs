@@ -1,7 +1,9 @@
-//! `inbox sync [ACCOUNT]...`: one sync of configured accounts, with progress;
-//! then local flag changes are pushed back to the server.
+//! `inbox sync [--watch] [ACCOUNT]...`: sync configured accounts once, or
+//! keep them in sync (IDLE and polling) until interrupted; local flag
+//! changes are pushed back after each sync.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
@@ -11,13 +13,15 @@ use super::{open_index, open_store};
 use crate::accounts::imap_connector;
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
-use crate::sync::{push_flags, sync_account};
+use crate::sync::watch::{AccountState, WatchObserver, WatchedAccount, watch};
+use crate::sync::{Progress, PushReport, Report, SyncError};
 
 pub(super) fn run(
     home: &Home,
     config: &Config,
     access: &VaultAccess,
     names: &[String],
+    keep_watching: bool,
 ) -> anyhow::Result<ExitCode> {
     if config.accounts.is_empty() {
         bail!(
@@ -30,58 +34,129 @@ pub(super) fn run(
             bail!("no configured account named {name:?} (see `inbox account list`)");
         }
     }
-    let selected: Vec<(&String, &AccountConfig)> = config
-        .accounts
-        .iter()
-        .filter(|(name, _)| names.is_empty() || names.contains(name))
-        .collect();
     let vault = access.open()?;
+    let mut accounts = Vec::new();
+    for (name, account) in &config.accounts {
+        if !names.is_empty() && !names.contains(name) {
+            continue;
+        }
+        let AccountConfig::Imap(imap) = account else {
+            eprintln!("{name}: skipped: syncing X accounts is not available in this version");
+            continue;
+        };
+        let connector = imap_connector(name, imap, &vault)?;
+        let poll = Duration::from_secs(imap.poll_interval);
+        accounts.push(WatchedAccount::new(name.clone(), connector, poll));
+    }
+    drop(vault);
     let mut store = open_store(home)?;
     let index = open_index(home)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut failed = 0;
-    for (name, account) in selected {
-        let AccountConfig::Imap(imap) = account else {
-            eprintln!("{name}: skipped: syncing X accounts is not available in this version");
-            continue;
-        };
-        let mut connector = imap_connector(name, imap, &vault)?;
-        let outcome = runtime.block_on(async {
-            let bar = Bar::new(&format!("syncing {name}"));
-            let report =
-                sync_account(&mut store, &index, &mut connector, name, "imap", &bar).await?;
-            drop(bar);
-            let pushed = push_flags(&mut store, &mut connector, name).await?;
-            anyhow::Ok((report, pushed))
-        });
-        match outcome {
-            Ok((report, pushed)) => println!(
-                "{name}: {} new, {} duplicates, {} flag changes, {} removed on the server, \
-                 {} flag changes pushed{} ({:.1} s)",
-                report.imported,
-                report.duplicates,
-                report.flags_changed,
-                report.gone,
-                pushed.applied,
-                if pushed.conflicts > 0 {
-                    format!(", {} kept the server's flags", pushed.conflicts)
-                } else {
-                    String::new()
-                },
-                report.elapsed.as_secs_f64(),
-            ),
-            Err(error) => {
-                failed += 1;
-                eprintln!("inbox: {name}: {error:#}");
+    let observer = Printer {
+        timestamps: keep_watching,
+    };
+    if keep_watching {
+        eprintln!("watching {} account(s); Ctrl-C stops", accounts.len());
+        runtime.block_on(watch(
+            &mut store,
+            &index,
+            &mut accounts,
+            &observer,
+            interrupted(),
+        ));
+    } else {
+        runtime.block_on(async {
+            for account in &mut accounts {
+                crate::sync::watch::sync_once(&mut store, &index, account, &observer).await;
             }
+        });
+    }
+    let failed = accounts
+        .iter()
+        .any(|account| !matches!(account.state(), AccountState::Waiting));
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Prints one line per sync, and errors to stderr.
+struct Printer {
+    timestamps: bool,
+}
+
+impl Printer {
+    fn prefix(&self, account: &str) -> String {
+        if self.timestamps {
+            format!("{} {account}", chrono::Local::now().format("%H:%M:%S"))
+        } else {
+            account.to_owned()
         }
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+}
+
+impl WatchObserver for Printer {
+    fn synced(&self, account: &str, report: &Report, pushed: &PushReport) {
+        let quiet = report.imported
+            + report.duplicates
+            + report.flags_changed
+            + report.gone
+            + pushed.applied
+            + pushed.conflicts
+            == 0;
+        if self.timestamps && quiet {
+            return;
+        }
+        let conflicts = if pushed.conflicts > 0 {
+            format!(", {} kept the server's flags", pushed.conflicts)
+        } else {
+            String::new()
+        };
+        println!(
+            "{}: {} new, {} duplicates, {} flag changes, {} removed on the server, \
+             {} flag changes pushed{conflicts} ({:.1} s)",
+            self.prefix(account),
+            report.imported,
+            report.duplicates,
+            report.flags_changed,
+            report.gone,
+            pushed.applied,
+            report.elapsed.as_secs_f64(),
+        );
+    }
+
+    fn failed(&self, account: &str, error: &SyncError, retry_in: Option<Duration>) {
+        let account = self.prefix(account);
+        match retry_in {
+            Some(delay) if self.timestamps => eprintln!(
+                "inbox: {account}: {error}; retrying in {} s",
+                delay.as_secs().max(1)
+            ),
+            Some(_) => eprintln!("inbox: {account}: {error}"),
+            None => eprintln!(
+                "inbox: {account}: {error}; stopped: fix the password with \
+                 `inbox account remove` and `inbox account add`"
+            ),
+        }
+    }
+
+    fn progress(&self, account: &str) -> Box<dyn Progress + '_> {
+        Box::new(Bar::new(&format!("syncing {account}")))
+    }
 }

@@ -7,6 +7,7 @@
 mod indexer;
 mod push;
 mod sink;
+pub mod watch;
 
 use std::time::{Duration, Instant};
 

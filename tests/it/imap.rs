@@ -1,9 +1,17 @@
 //! IMAP accounts end to end: the real binary against the Dovecot test server
 //! (see `inbox_connector_imap::testing`), in folders of the test's own.
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
-use inbox_connector_imap::testing::{Admin, HOST, PASSWORD, TLS_PORT, USER, cert, prefix};
+use inbox_connector_imap::testing::{
+    Admin, HOST, PASSWORD, PLAIN_PORT, TLS_PORT, USER, cert, prefix,
+};
 
 use crate::accounts::vault_inbox;
 use crate::util::TestInbox;
@@ -154,4 +162,223 @@ fn sync_then_push_flags_and_follow_server_changes() {
     assert_eq!(other.count("is:unread"), 15);
 
     runtime.block_on(admin.cleanup());
+}
+
+/// Forwards connections to the plain IMAP port, cutting every connection
+/// once `budget` bytes came from the server in all.
+struct Proxy {
+    port: u16,
+    budget: Arc<AtomicI64>,
+}
+
+impl Proxy {
+    fn start(budget: i64) -> Proxy {
+        let listener = TcpListener::bind((HOST, 0)).expect("bind proxy");
+        let port = listener.local_addr().expect("address").port();
+        let budget = Arc::new(AtomicI64::new(budget));
+        let shared = Arc::clone(&budget);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect((HOST, PLAIN_PORT)) else {
+                    continue;
+                };
+                let (mut from_client, mut to_server) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_client, &mut to_server);
+                    let _ = to_server.shutdown(Shutdown::Both);
+                });
+                let budget = Arc::clone(&shared);
+                std::thread::spawn(move || forward_until_spent(server, client, &budget));
+            }
+        });
+        Proxy { port, budget }
+    }
+
+    fn unlimited(&self) {
+        self.budget.store(i64::MAX, Ordering::SeqCst);
+    }
+}
+
+fn forward_until_spent(mut server: TcpStream, mut client: TcpStream, budget: &AtomicI64) {
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        let read = match server.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        if budget.fetch_sub(read as i64, Ordering::SeqCst) < read as i64 {
+            break;
+        }
+        if client.write_all(&buffer[..read]).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+    let _ = server.shutdown(Shutdown::Both);
+}
+
+#[test]
+fn a_connection_cut_mid_backfill_resumes_without_loss_or_duplicates() {
+    const MESSAGES: usize = 1_500;
+    let runtime = runtime();
+    let prefix = prefix("cli-cut");
+    let mut admin = runtime.block_on(Admin::connect(&prefix));
+    let folder = runtime.block_on(admin.create("big"));
+    let padding = "x".repeat(72);
+    runtime.block_on(async {
+        for n in 0..MESSAGES {
+            let mut bytes = message(n);
+            for _ in 0..12 {
+                bytes.extend_from_slice(format!("{padding}\r\n").as_bytes());
+            }
+            admin.append(&folder, &bytes, "()").await;
+        }
+    });
+    // About 1.1 kB per message on the wire: the cut falls after the first
+    // stored batch (1,000 messages) and before the end.
+    let proxy = Proxy::start(1_400_000);
+    let (inbox, passphrase) = vault_inbox();
+    let port = proxy.port.to_string();
+    let include = format!("{prefix}*");
+    let out = inbox.run_with_input(
+        &[
+            "account",
+            "add",
+            "imap",
+            "alice",
+            "--host",
+            HOST,
+            "--port",
+            &port,
+            "--user",
+            USER,
+            "--tls",
+            "none",
+            "--include",
+            &include,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let cut = inbox.run_with_input(
+        &["sync"],
+        "",
+        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
+    );
+    assert_eq!(cut.status.code(), Some(1));
+    let stored = inbox.count("account:alice");
+    assert!(
+        0 < stored && stored < MESSAGES,
+        "{stored} stored before the cut"
+    );
+
+    proxy.unlimited();
+    let out = sync(&inbox, &passphrase);
+    assert!(
+        out.contains(&format!("alice: {} new", MESSAGES - stored)),
+        "{out}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&inbox.ok(&["search", "--json", "--limit", "5000", "account:alice"]))
+            .unwrap();
+    let ids: std::collections::BTreeSet<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed.as_array().unwrap().len(), MESSAGES);
+    assert_eq!(ids.len(), MESSAGES);
+
+    runtime.block_on(admin.cleanup());
+}
+
+#[test]
+fn watch_picks_up_new_mail_through_idle() {
+    let runtime = runtime();
+    let prefix = prefix("cli-watch");
+    let mut admin = runtime.block_on(Admin::connect(&prefix));
+    runtime.block_on(admin.create("box"));
+    let (inbox, passphrase) = vault_inbox();
+    let port = TLS_PORT.to_string();
+    let cert = cert();
+    let include = format!("{prefix}*");
+    // Only INBOX wakes the watcher early; the poll interval is far away.
+    let out = inbox.run_with_input(
+        &[
+            "account",
+            "add",
+            "imap",
+            "alice",
+            "--host",
+            HOST,
+            "--port",
+            &port,
+            "--user",
+            USER,
+            "--tls-ca-file",
+            cert.to_str().unwrap(),
+            "--include",
+            &include,
+            "--include",
+            "INBOX",
+            "--poll-interval",
+            "600",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut watcher = inbox
+        .command(&["sync", "--watch"])
+        .env("INBOX_PASSPHRASE_FILE", &passphrase)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the watcher");
+    let subject = format!("{prefix} arrives");
+    let found = |wait: Duration| {
+        let start = Instant::now();
+        while start.elapsed() < wait {
+            if inbox.count(&format!("subject:\"{subject}\"")) == 1 {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    };
+    // Let the first sync finish and the IDLE begin.
+    std::thread::sleep(Duration::from_secs(3));
+    let before: Vec<u32> = runtime.block_on(admin.flags("INBOX")).into_keys().collect();
+    let bytes = format!(
+        "From: a@example.org\r\nSubject: {subject}\r\nMessage-ID: <{prefix}@example.org>\r\n\r\nHi\r\n"
+    );
+    runtime.block_on(admin.append("INBOX", bytes.as_bytes(), "()"));
+    let delay = found(Duration::from_secs(15));
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    let after = runtime.block_on(admin.flags("INBOX"));
+    for uid in after.keys().filter(|uid| !before.contains(uid)) {
+        runtime.block_on(admin.expunge("INBOX", *uid));
+    }
+    runtime.block_on(admin.cleanup());
+    assert!(
+        delay.is_some(),
+        "the new message did not arrive within 15 s"
+    );
 }
