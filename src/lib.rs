@@ -12,6 +12,7 @@
 //! [`sync`] is the only module that calls the stages in order.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod home;
