@@ -20,7 +20,7 @@ mod search;
 mod snippet;
 mod tags;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicI64;

@@ -31,6 +31,8 @@ pub mod server;
 mod socket;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transport_tests;
 
 pub use client::{Client, ClientError};
 pub use error::{AppCode, RpcError};

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod daemon;
 mod import;
 mod queries;
 mod util;
