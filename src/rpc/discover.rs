@@ -32,13 +32,13 @@ fn method(spec: &MethodSpec) -> Value {
             })
         })
         .collect();
-    let (name, description) = spec.result;
+    let (name, kind, description) = spec.result;
     json!({
         "name": spec.name,
         "summary": spec.summary,
         "paramStructure": "either",
         "params": params,
-        "result": {"name": name, "description": description, "schema": {}},
+        "result": {"name": name, "description": description, "schema": {"type": kind}},
     })
 }
 

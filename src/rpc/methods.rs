@@ -65,8 +65,8 @@ pub struct MethodSpec {
     pub name: &'static str,
     pub summary: &'static str,
     pub params: &'static [ParamSpec],
-    /// The result's name and description.
-    pub result: (&'static str, &'static str),
+    /// The result's name, JSON type (`object`, `array`, `integer`) and description.
+    pub result: (&'static str, &'static str, &'static str),
 }
 
 impl MethodSpec {
@@ -131,6 +131,7 @@ pub const METHODS: &[MethodSpec] = &[
         ],
         result: (
             "page",
+            "object",
             "{total, messages: [summary + snippet {text, highlights: [[start, end]] (UTF-8 byte offsets)}]}",
         ),
     },
@@ -139,7 +140,7 @@ pub const METHODS: &[MethodSpec] = &[
         name: "count",
         summary: "How many messages match a query",
         params: &[QUERY],
-        result: ("count", "a number"),
+        result: ("count", "integer", "how many messages match"),
     },
     MethodSpec {
         method: Method::GetMessage,
@@ -162,6 +163,7 @@ pub const METHODS: &[MethodSpec] = &[
         ],
         result: (
             "message",
+            "object",
             "summary fields + from_all, to, cc, bcc, in_reply_to, references, list_id, body, attachment_list, warnings [, html] [, raw]",
         ),
     },
@@ -175,14 +177,14 @@ pub const METHODS: &[MethodSpec] = &[
             true,
             "any message of the thread",
         )],
-        result: ("messages", "an array of message summaries"),
+        result: ("messages", "array", "message summaries, oldest first"),
     },
     MethodSpec {
         method: Method::ListTags,
         name: "list_tags",
         summary: "Flag tags in use, then stored tags, with how many messages `tag:NAME` finds",
         params: &[],
-        result: ("tags", "an array of {tag, count}"),
+        result: ("tags", "array", "{tag, count} objects"),
     },
     MethodSpec {
         method: Method::Tag,
@@ -193,7 +195,7 @@ pub const METHODS: &[MethodSpec] = &[
             param("add", ParamType::StringArray, false, "tags to add"),
             param("remove", ParamType::StringArray, false, "tags to remove"),
         ],
-        result: ("outcome", "{matched, changed}"),
+        result: ("outcome", "object", "{matched, changed}"),
     },
     MethodSpec {
         method: Method::SetFlags,
@@ -213,7 +215,7 @@ pub const METHODS: &[MethodSpec] = &[
             param("draft", ParamType::Boolean, false, "a draft"),
             param("deleted", ParamType::Boolean, false, "marked deleted"),
         ],
-        result: ("outcome", "{changed}"),
+        result: ("outcome", "object", "{changed}"),
     },
     MethodSpec {
         method: Method::ListAccounts,
@@ -222,7 +224,8 @@ pub const METHODS: &[MethodSpec] = &[
         params: &[],
         result: (
             "accounts",
-            "an array of {name, kind, settings, configured, messages}",
+            "array",
+            "{name, kind, settings, configured, messages} objects",
         ),
     },
     MethodSpec {
@@ -230,7 +233,7 @@ pub const METHODS: &[MethodSpec] = &[
         name: "rpc.discover",
         summary: "This API described as an OpenRPC document",
         params: &[],
-        result: ("document", "an OpenRPC 1.2 document"),
+        result: ("document", "object", "an OpenRPC 1.2 document"),
     },
 ];
 
