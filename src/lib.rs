@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod home;

@@ -18,7 +18,6 @@ use crate::config::{
     default_api_base,
 };
 use crate::home::Home;
-use crate::rpc::dto::AccountDto;
 use crate::sync::catch_up_index;
 
 #[derive(Subcommand)]
@@ -207,33 +206,7 @@ fn add_x(
 }
 
 fn list(home: &Home, config: &Config, json: bool) -> anyhow::Result<ExitCode> {
-    let mut rows: Vec<AccountDto> = config
-        .accounts
-        .iter()
-        .map(|(name, account)| AccountDto {
-            name: name.clone(),
-            kind: account.kind().into(),
-            settings: Some(account.describe()),
-            configured: true,
-            messages: 0,
-        })
-        .collect();
-    if home.store_path().exists() {
-        let store = super::open_store_for_reading(home)?;
-        for (name, kind, messages) in store.stats()?.accounts {
-            match rows.iter_mut().find(|row| row.name == name) {
-                Some(row) => row.messages = messages,
-                None => rows.push(AccountDto {
-                    name,
-                    kind,
-                    settings: None,
-                    configured: false,
-                    messages,
-                }),
-            }
-        }
-    }
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let rows = crate::api::list_accounts(home, config)?;
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;

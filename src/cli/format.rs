@@ -2,77 +2,61 @@
 
 use std::fmt::Write;
 
-use crate::model::Message;
-use crate::store::{Summary, display_tags};
+use crate::rpc::dto::{MessageDto, ParticipantDto, SummaryDto};
 
 const FROM_WIDTH: usize = 24;
 
 /// `id  date  from  subject  (tags)` on one line.
-pub(super) fn summary_line(summary: &Summary) -> String {
+pub(super) fn summary_line(summary: &SummaryDto) -> String {
     let date = summary
-        .date
-        .or(summary.received)
+        .timestamp
         .map(day)
         .unwrap_or_else(|| "----------".into());
-    let from = summary
-        .sender
-        .as_deref()
-        .map(sender_name)
-        .unwrap_or_default();
+    let from = summary.from.as_deref().map(sender_name).unwrap_or_default();
     let subject = summary.subject.as_deref().unwrap_or("(no subject)");
-    let tags = display_tags(summary.flags, &summary.tags).join(" ");
     format!(
-        "{:>7}  {date}  {:<width$}  {}  ({tags})",
-        summary.id.0,
+        "{:>7}  {date}  {:<width$}  {}  ({})",
+        summary.id,
         clip(&from, FROM_WIDTH),
         one_line(subject),
+        summary.tags.join(" "),
         width = FROM_WIDTH
     )
 }
 
 /// Headers, tags, attachments and body of a message.
-pub(super) fn message(summary: &Summary, message: &Message) -> String {
+pub(super) fn message(message: &MessageDto) -> String {
+    let summary = &message.summary;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Message {} (thread {}), account {}, {} in {}",
-        summary.id.0,
-        summary.thread.0,
+        summary.id,
+        summary.thread,
         summary.account,
         summary.source,
         summary.folders.join(", ")
     );
     for (name, people) in [
-        ("From", &message.from),
+        ("From", &message.from_all),
         ("To", &message.to),
         ("Cc", &message.cc),
         ("Bcc", &message.bcc),
     ] {
         if !people.is_empty() {
-            let _ = writeln!(
-                out,
-                "{name}: {}",
-                people
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let people: Vec<String> = people.iter().map(participant).collect();
+            let _ = writeln!(out, "{name}: {}", people.join(", "));
         }
     }
-    if let Some(date) = summary.date.or(summary.received) {
+    if let Some(date) = summary.timestamp {
         let _ = writeln!(out, "Date: {}", full_date(date));
     }
-    let _ = writeln!(out, "Subject: {}", message.subject.as_deref().unwrap_or(""));
-    if let Some(id) = &message.message_id {
+    let _ = writeln!(out, "Subject: {}", summary.subject.as_deref().unwrap_or(""));
+    if let Some(id) = &summary.message_id {
         let _ = writeln!(out, "Message-ID: <{id}>");
     }
-    let _ = writeln!(
-        out,
-        "Tags: {}",
-        display_tags(summary.flags, &summary.tags).join(" ")
-    );
-    for attachment in &message.attachments {
+    let _ = writeln!(out, "Tags: {}", summary.tags.join(" "));
+    for attachment in &message.attachment_list {
         let _ = writeln!(
             out,
             "Attachment: {} ({}, {} bytes)",
@@ -86,6 +70,14 @@ pub(super) fn message(summary: &Summary, message: &Message) -> String {
     }
     let _ = writeln!(out, "\n{}", message.body.trim_end());
     out
+}
+
+/// `Name <address>`, or the address alone.
+fn participant(person: &ParticipantDto) -> String {
+    match &person.name {
+        Some(name) if !name.is_empty() => format!("{name} <{}>", person.address),
+        _ => person.address.clone(),
+    }
 }
 
 /// `Name <address>` -> `Name`; a bare address stays.

@@ -3,17 +3,18 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use base64::Engine;
 use clap::{Args, ValueEnum};
 
-use super::{format, open_index, open_store_for_reading};
+use super::format;
+use crate::api::{Api, ApiError, Methods};
 use crate::home::Home;
-use crate::index::{Index, Sort, query};
-use crate::model::{MessageId, ThreadId};
-use crate::normalize::normalize;
-use crate::rpc::dto::{MessageDto, SummaryDto};
-use crate::store::{Store, Summary};
-use crate::sync::catch_up_index;
+use crate::rpc::RemoteApi;
+use crate::rpc::dto::SummaryDto;
+use crate::rpc::requests::{
+    CountParams, GetMessageParams, GetThreadParams, SearchParams, SortParam,
+};
 
 #[derive(Args)]
 pub(super) struct SearchArgs {
@@ -49,49 +50,46 @@ enum SortArg {
     Relevance,
 }
 
-impl From<SortArg> for Sort {
-    fn from(sort: SortArg) -> Sort {
+impl From<SortArg> for SortParam {
+    fn from(sort: SortArg) -> SortParam {
         match sort {
-            SortArg::NewestFirst => Sort::NewestFirst,
-            SortArg::OldestFirst => Sort::OldestFirst,
-            SortArg::Relevance => Sort::Relevance,
+            SortArg::NewestFirst => SortParam::NewestFirst,
+            SortArg::OldestFirst => SortParam::OldestFirst,
+            SortArg::Relevance => SortParam::Relevance,
         }
     }
 }
 
 pub(super) fn search(home: &Home, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let text = args.query.join(" ");
-    let query = match query::parse(&text) {
-        Ok(query) => query,
-        Err(error) => {
-            eprintln!(
-                "inbox: {error}\n  {text}\n  {}^",
-                " ".repeat(error.position)
-            );
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let store = open_store_for_reading(home)?;
-    let index = open_index(home)?;
-    ensure_index_current(&store, &index)?;
+    let query = args.query.join(" ");
+    let api = connect(home)?;
     if args.count {
-        println!("{}", index.count(&query)?);
-        return Ok(ExitCode::SUCCESS);
+        let count = answer(api.count(&CountParams { query }))?;
+        return Ok(count.map_or(ExitCode::from(2), |count| {
+            println!("{count}");
+            ExitCode::SUCCESS
+        }));
     }
-    let limit = match args.limit {
-        Some(limit) => limit,
-        None => index.count(&query)?,
+    let params = SearchParams {
+        query,
+        // Every result unless told otherwise.
+        limit: args.limit.unwrap_or(usize::MAX),
+        offset: args.offset,
+        sort: args.sort.into(),
+        snippets: false,
     };
-    let ids = index.search(&query, args.sort.into(), limit, args.offset)?;
-    print_summaries(&store.summaries(&ids)?, args.json)
+    let Some(page) = answer(api.search(&params))? else {
+        return Ok(ExitCode::from(2));
+    };
+    let summaries: Vec<SummaryDto> = page.messages.into_iter().map(|hit| hit.summary).collect();
+    print_summaries(&summaries, args.json)
 }
 
 /// One line per message, or a JSON array.
-fn print_summaries(summaries: &[Summary], json: bool) -> anyhow::Result<ExitCode> {
+fn print_summaries(summaries: &[SummaryDto], json: bool) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if json {
-        let dtos: Vec<SummaryDto> = summaries.iter().map(SummaryDto::from).collect();
-        serde_json::to_writer_pretty(&mut out, &dtos)?;
+        serde_json::to_writer_pretty(&mut out, summaries)?;
         writeln!(out)?;
     } else {
         for summary in summaries {
@@ -102,50 +100,58 @@ fn print_summaries(summaries: &[Summary], json: bool) -> anyhow::Result<ExitCode
 }
 
 pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store_for_reading(home)?;
-    let id = MessageId(id);
-    let Some(summary) = store.summary(id)? else {
-        bail!(
-            "no message with id {} (ids are printed by `inbox search`)",
-            id.0
-        );
+    let api = connect(home)?;
+    let params = GetMessageParams {
+        id,
+        raw,
+        html: false,
     };
-    let bytes = store.raw(id)?.context("the message has no raw bytes")?;
+    let message = api.get_message(&params)?;
     let mut out = std::io::stdout().lock();
     if raw {
+        let encoded = message.raw.as_deref().unwrap_or_default();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .context("the raw message arrived damaged (invalid base64)")?;
         out.write_all(&bytes)?;
     } else if json {
-        let message = normalize(&bytes);
-        serde_json::to_writer_pretty(&mut out, &MessageDto::new(&summary, &message))?;
+        serde_json::to_writer_pretty(&mut out, &message)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", format::message(&summary, &normalize(&bytes)))?;
+        write!(out, "{}", format::message(&message))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn thread(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store_for_reading(home)?;
-    let Some(summary) = store.summary(MessageId(id))? else {
-        bail!("no message with id {id} (ids are printed by `inbox search`)");
-    };
-    let thread: ThreadId = summary.thread;
-    print_summaries(&store.summaries(&store.thread(thread)?)?, json)
+    let api = connect(home)?;
+    print_summaries(&api.get_thread(&GetThreadParams { id })?, json)
 }
 
-/// Catches the index up with the store if it fell behind (an interrupted
-/// import); when another process holds the index, searches what is there.
-pub(super) fn ensure_index_current(store: &Store, index: &Index) -> anyhow::Result<()> {
-    let indexed = index.indexed_seq()?.unwrap_or(0);
-    if indexed >= store.change_seq()? {
-        return Ok(());
+/// The API: through the daemon when one answers on the socket, else on
+/// the data directory in this process. Both give the same answers.
+pub(super) fn connect(home: &Home) -> anyhow::Result<Box<dyn Methods>> {
+    let socket = home.socket_path();
+    match RemoteApi::connect(&socket) {
+        Ok(Some(remote)) => return Ok(Box::new(remote)),
+        Ok(None) => {}
+        Err(error) => tracing::warn!("not using the daemon: {error}"),
     }
-    match index.writer() {
-        Ok(mut writer) => {
-            catch_up_index(store, &mut writer, indexed)?;
-            index.reload()?;
+    Ok(Box::new(Api::open(home)?))
+}
+
+/// The result, or `None` after printing a query error (with a caret under
+/// the column where reading stopped) for the caller to exit with status 2.
+pub(super) fn answer<T>(result: Result<T, ApiError>) -> anyhow::Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ApiError::BadQuery { query, error }) => {
+            eprintln!(
+                "inbox: {error}\n  {query}\n  {}^",
+                " ".repeat(error.position)
+            );
+            Ok(None)
         }
-        Err(error) => tracing::warn!("the index is behind the store and busy: {error}"),
+        Err(error) => Err(error.into()),
     }
-    Ok(())
 }

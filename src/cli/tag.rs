@@ -1,41 +1,28 @@
-//! `inbox tag +TAG -TAG -- QUERY`: store first, then index.
+//! `inbox tag +TAG -TAG -- QUERY`, through the API (store first, then index).
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::search::ensure_index_current;
-use super::{open_index, open_store};
+use super::search::{answer, connect};
 use crate::home::Home;
-use crate::index::{Sort, query};
+use crate::rpc::requests::TagParams;
 use crate::store::TagChange;
-use crate::sync::catch_up_index;
 
 pub(super) fn run(home: &Home, args: &[String]) -> anyhow::Result<ExitCode> {
-    let (change, query_text) = parse_args(args)?;
-    let query = match query::parse(&query_text) {
-        Ok(query) => query,
-        Err(error) => {
-            eprintln!(
-                "inbox: {error}\n  {query_text}\n  {}^",
-                " ".repeat(error.position)
-            );
-            return Ok(ExitCode::from(2));
-        }
+    let (change, query) = parse_args(args)?;
+    let params = TagParams {
+        query,
+        add: change.add,
+        remove: change.remove,
     };
-    let mut store = open_store(home)?;
-    let index = open_index(home)?;
-    ensure_index_current(&store, &index)?;
-    let matched = index.count(&query)?;
-    let ids = index.search(&query, Sort::OldestFirst, matched, 0)?;
-    let mut writer = index.writer()?;
-    let indexed = index.indexed_seq()?.unwrap_or(0);
-    let changed = store.apply_tags(&ids, &change)?;
-    catch_up_index(&store, &mut writer, indexed)?;
+    let api = connect(home)?;
+    let Some(outcome) = answer(api.tag(&params))? else {
+        return Ok(ExitCode::from(2));
+    };
     println!(
         "{} of {} matching messages changed",
-        changed.len(),
-        ids.len()
+        outcome.changed, outcome.matched
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,16 @@
-//! Serializable views of store and model types. Field names are part of the
-//! public interface (README: "JSON output"); add fields, never rename them.
+//! Serializable views of store and model types, and the results of the API
+//! methods. Field names are part of the public interface (README: "JSON
+//! output", "JSON-RPC API"); add fields, never rename them. Every shape also
+//! deserializes, so the command line reads the daemon's answers into the
+//! same types it prints.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Attachment, Message, Participant};
 use crate::store::{Summary, display_tags};
 
 /// One search result.
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SummaryDto {
     pub id: i64,
     pub thread: i64,
@@ -20,7 +23,7 @@ pub struct SummaryDto {
     /// Flag tags (`unread`, `flagged`, `replied`, `draft`, `deleted`) then user tags.
     pub tags: Vec<String>,
     pub account: String,
-    pub source: &'static str,
+    pub source: String,
     pub folders: Vec<String>,
     pub message_id: Option<String>,
     pub attachments: u32,
@@ -39,7 +42,7 @@ impl From<&Summary> for SummaryDto {
             subject: summary.subject.clone(),
             tags: display_tags(summary.flags, &summary.tags),
             account: summary.account.clone(),
-            source: summary.source.as_str(),
+            source: summary.source.as_str().to_owned(),
             folders: summary.folders.clone(),
             message_id: summary.message_id.clone(),
             attachments: summary.attachments,
@@ -49,7 +52,7 @@ impl From<&Summary> for SummaryDto {
 }
 
 /// A whole message: its summary plus participants, references, body and attachments.
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDto {
     #[serde(flatten)]
     pub summary: SummaryDto,
@@ -63,6 +66,12 @@ pub struct MessageDto {
     pub body: String,
     pub attachment_list: Vec<AttachmentDto>,
     pub warnings: Vec<String>,
+    /// The HTML part, sanitized; only when asked for (`get_message` `html`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// The raw message, base64; only when asked for (`get_message` `raw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
 }
 
 impl MessageDto {
@@ -84,11 +93,13 @@ impl MessageDto {
                 .map(AttachmentDto::from)
                 .collect(),
             warnings: message.warnings.clone(),
+            html: None,
+            raw: None,
         }
     }
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantDto {
     pub name: Option<String>,
     pub address: String,
@@ -103,7 +114,7 @@ impl From<&Participant> for ParticipantDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentDto {
     pub name: Option<String>,
     pub mime_type: String,
@@ -126,7 +137,7 @@ fn rfc3339(timestamp: i64) -> Option<String> {
 }
 
 /// One account as `inbox account list` shows it; never holds a secret.
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccountDto {
     pub name: String,
     /// `imap`, `x`, or `local` for imported messages.
@@ -136,4 +147,54 @@ pub struct AccountDto {
     /// Whether `config.toml` has settings for it.
     pub configured: bool,
     pub messages: u64,
+}
+
+/// The answer to `search`: how many messages match, and one page of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResultDto {
+    /// Messages matching the query (not only this page).
+    pub total: u64,
+    pub messages: Vec<SearchHitDto>,
+}
+
+/// One search result: its summary, and where the query matched its text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHitDto {
+    #[serde(flatten)]
+    pub summary: SummaryDto,
+    /// Absent when snippets were not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<SnippetDto>,
+}
+
+/// About 200 characters of the message text around the first match, on
+/// one line; `highlights` are the matched words as `[start, end)` UTF-8
+/// byte offsets into `text`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnippetDto {
+    pub text: String,
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// A tag and how many messages `tag:NAME` finds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TagCountDto {
+    pub tag: String,
+    pub count: u64,
+}
+
+/// The outcome of `tag`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TagResultDto {
+    /// Messages the query matched.
+    pub matched: u64,
+    /// Messages whose tags or flags changed.
+    pub changed: u64,
+}
+
+/// The outcome of `set_flags`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlagsResultDto {
+    /// Messages whose flags changed.
+    pub changed: u64,
 }

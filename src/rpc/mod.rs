@@ -9,22 +9,35 @@
 //! Each connection answers its lines in order (blank lines are ignored);
 //! the elements of a batch, and separate connections, run concurrently.
 //! Methods may push notifications to their client through [`Connection`].
+//!
+//! The API methods ([`crate::api`]) are served by [`ApiHandler`] (method
+//! table in [`methods`], `rpc.discover` in [`discover`]), take the
+//! parameters of [`requests`] and return the shapes of [`dto`];
+//! [`RemoteApi`] calls them from synchronous code.
 
 pub mod client;
 mod connection;
+pub mod discover;
 pub mod dto;
 pub mod error;
 pub mod handler;
 pub mod line;
+pub mod methods;
 pub mod params;
 pub mod protocol;
+pub mod remote;
+pub mod requests;
 pub mod server;
 mod socket;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transport_tests;
 
 pub use client::{Client, ClientError};
 pub use error::{AppCode, RpcError};
 pub use handler::{Connection, ConnectionClosed, Handler, dispatch};
+pub use methods::ApiHandler;
 pub use params::parse_params;
+pub use remote::RemoteApi;
 pub use server::{Server, ServerConfig, ServerError};

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod daemon;
 mod imap;
 mod import;
 mod queries;

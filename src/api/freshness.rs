@@ -1,0 +1,40 @@
+//! Keeps the index reader current: catches the index up when it fell behind
+//! the store, and reloads the reader when a commit (of this process or
+//! another) is newer than what it loaded.
+
+use std::sync::atomic::Ordering;
+
+use super::{Api, ApiError};
+use crate::index::IndexError;
+use crate::store::Store;
+use crate::sync::catch_up_index;
+
+impl Api {
+    /// Makes searches see everything `store` holds; when another process
+    /// holds the index writer, searches what is indexed.
+    pub(super) fn catch_up(&self, store: &Store) -> Result<(), ApiError> {
+        let indexed = self.index.indexed_seq()?.unwrap_or(0);
+        if indexed < store.change_seq()? {
+            match self.index.writer() {
+                Ok(mut writer) => {
+                    catch_up_index(store, &mut writer, indexed)?;
+                }
+                Err(IndexError::Locked) => {
+                    tracing::warn!("the index is behind the store and another process writes it");
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.reload_if_newer()
+    }
+
+    /// Reloads the reader when the index on disk has a newer commit.
+    pub(super) fn reload_if_newer(&self) -> Result<(), ApiError> {
+        let indexed = self.index.indexed_seq()?.unwrap_or(0);
+        if self.reader_seq.load(Ordering::Acquire) != indexed {
+            self.index.reload()?;
+            self.reader_seq.store(indexed, Ordering::Release);
+        }
+        Ok(())
+    }
+}

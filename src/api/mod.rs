@@ -1,0 +1,142 @@
+//! What programs can ask of inbox: search, read, tag, list. Each method is
+//! implemented once, on [`Api`] (in-process, on the data directory); the
+//! daemon serves the same methods over JSON-RPC (`rpc::methods`) and the
+//! command line calls whichever is there through the [`Methods`] trait
+//! (`rpc::RemoteApi` when a daemon answers on the socket).
+//!
+//! Parameters and results are the shapes of `rpc::requests` and `rpc::dto`,
+//! so both transports return exactly the same data.
+//!
+//! Reads open the store read-only for each call (WAL readers never wait for
+//! a writer) and reload the index reader when another process committed;
+//! tag changes write the store, then the index, like `inbox tag`.
+
+mod accounts;
+mod error;
+mod freshness;
+mod html;
+mod messages;
+mod search;
+mod snippet;
+mod tags;
+#[cfg(test)]
+pub(crate) mod tests;
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicI64;
+
+pub use accounts::list_accounts;
+pub use error::ApiError;
+pub use html::sanitize;
+
+use crate::home::Home;
+use crate::index::Index;
+use crate::rpc::dto::{
+    AccountDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto, TagCountDto, TagResultDto,
+};
+use crate::rpc::requests::{
+    CountParams, GetMessageParams, GetThreadParams, SearchParams, SetFlagsParams, TagParams,
+};
+use crate::store::{Store, StoreError};
+
+/// The API methods, whichever transport carries them.
+pub trait Methods {
+    /// One page of the messages matching a query, with snippets if asked.
+    fn search(&self, params: &SearchParams) -> Result<SearchResultDto, ApiError>;
+    /// How many messages match a query.
+    fn count(&self, params: &CountParams) -> Result<u64, ApiError>;
+    /// One whole message; HTML (sanitized) and raw bytes only when asked.
+    fn get_message(&self, params: &GetMessageParams) -> Result<MessageDto, ApiError>;
+    /// The conversation of a message, oldest first.
+    fn get_thread(&self, params: &GetThreadParams) -> Result<Vec<SummaryDto>, ApiError>;
+    /// Flag tags in use, then stored tags, with their message counts.
+    fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError>;
+    /// Adds and removes tags on every message matching a query.
+    fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError>;
+    /// Sets or clears flags on messages given by id or by query.
+    fn set_flags(&self, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError>;
+    /// Configured accounts and accounts holding messages, by name.
+    fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError>;
+}
+
+/// The API on one data directory, in this process. Safe to share between
+/// threads; reads run concurrently, writes of this process one at a time.
+pub struct Api {
+    home: Home,
+    index: Index,
+    /// The index sequence number the reader last loaded.
+    reader_seq: AtomicI64,
+    /// Held while this process changes tags, so changes queue up instead of
+    /// failing on the index writer lock.
+    writing: Mutex<()>,
+}
+
+impl Api {
+    /// Opens the API on `home`, creating the data directory and an empty
+    /// index on first use.
+    pub fn open(home: &Home) -> Result<Api, ApiError> {
+        home.create().map_err(|source| ApiError::DataDir {
+            path: home.data_dir.clone(),
+            source,
+        })?;
+        let index = Index::open(&home.index_dir())?;
+        Ok(Api::with_index(home, index))
+    }
+
+    /// The API over an index opened by the caller (e.g. with a fixed clock).
+    pub fn with_index(home: &Home, index: Index) -> Api {
+        Api {
+            home: home.clone(),
+            index,
+            reader_seq: AtomicI64::new(-1),
+            writing: Mutex::new(()),
+        }
+    }
+
+    /// A read-only store connection, with the index caught up to it.
+    fn reader(&self) -> Result<Store, ApiError> {
+        let store = Store::open_for_reading(&self.home.store_path())?;
+        self.catch_up(&store)?;
+        Ok(store)
+    }
+
+    /// A writing store connection.
+    fn writer(&self) -> Result<Store, StoreError> {
+        Store::open(&self.home.store_path())
+    }
+}
+
+impl Methods for Api {
+    fn search(&self, params: &SearchParams) -> Result<SearchResultDto, ApiError> {
+        search::search(self, params)
+    }
+
+    fn count(&self, params: &CountParams) -> Result<u64, ApiError> {
+        search::count(self, params)
+    }
+
+    fn get_message(&self, params: &GetMessageParams) -> Result<MessageDto, ApiError> {
+        messages::get_message(self, params)
+    }
+
+    fn get_thread(&self, params: &GetThreadParams) -> Result<Vec<SummaryDto>, ApiError> {
+        messages::get_thread(self, params)
+    }
+
+    fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError> {
+        tags::list_tags(self)
+    }
+
+    fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError> {
+        tags::tag(self, params)
+    }
+
+    fn set_flags(&self, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError> {
+        tags::set_flags(self, params)
+    }
+
+    fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError> {
+        let config = crate::config::Config::load(&self.home.config_path())?;
+        list_accounts(&self.home, &config)
+    }
+}

@@ -1,0 +1,50 @@
+//! `search` and `count`.
+
+use super::snippet::{Terms, snippet};
+use super::{Api, ApiError};
+use crate::index::{Query, Sort, parse};
+use crate::normalize::normalize;
+use crate::rpc::dto::{SearchHitDto, SearchResultDto, SummaryDto};
+use crate::rpc::requests::{CountParams, SearchParams, SortParam};
+
+pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto, ApiError> {
+    let query = parse_query(&params.query)?;
+    let store = api.reader()?;
+    let total = api.index.count(&query)?;
+    let sort = match params.sort {
+        SortParam::NewestFirst => Sort::NewestFirst,
+        SortParam::OldestFirst => Sort::OldestFirst,
+        SortParam::Relevance => Sort::Relevance,
+    };
+    let ids = api
+        .index
+        .search(&query, sort, params.limit, params.offset)?;
+    let terms = Terms::of(&query);
+    let mut messages = Vec::with_capacity(ids.len());
+    for summary in store.summaries(&ids)? {
+        let snippet = match params.snippets {
+            true => store
+                .raw(summary.id)?
+                .map(|raw| snippet(&normalize(&raw).body, &terms)),
+            false => None,
+        };
+        messages.push(SearchHitDto {
+            summary: SummaryDto::from(&summary),
+            snippet,
+        });
+    }
+    Ok(SearchResultDto {
+        total: total as u64,
+        messages,
+    })
+}
+
+pub(super) fn count(api: &Api, params: &CountParams) -> Result<u64, ApiError> {
+    let query = parse_query(&params.query)?;
+    api.reader()?;
+    Ok(api.index.count(&query)? as u64)
+}
+
+pub(super) fn parse_query(text: &str) -> Result<Query, ApiError> {
+    parse(text).map_err(|error| ApiError::bad_query(text, error))
+}

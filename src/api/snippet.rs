@@ -1,0 +1,294 @@
+//! Search snippets: a short extract of a message's text around the first
+//! place the query's words occur, with every occurrence in it marked.
+//!
+//! The index keeps no text, so the words are found again in the normalized
+//! body, split the way the index splits them (runs of letters and digits,
+//! case ignored). Only free-text and `body:` terms count, and not those
+//! under a negation; a phrase is marked where its words follow each other.
+
+use crate::index::Query;
+use crate::index::query::TextField;
+use crate::rpc::dto::SnippetDto;
+
+/// Characters of text in a snippet (before the `…` marks).
+const SNIPPET_CHARS: usize = 200;
+/// Characters shown before the first match, when there are that many.
+const CONTEXT_BEFORE: usize = 60;
+/// Words the index leaves out (40 bytes or more) can never match.
+const MAX_WORD_BYTES: usize = 40;
+
+/// The words a query looks for in message text.
+#[derive(Debug, Default)]
+pub(super) struct Terms(Vec<Term>);
+
+/// A word or a phrase; with `prefix`, its last word is a prefix.
+#[derive(Debug)]
+struct Term {
+    words: Vec<String>,
+    prefix: bool,
+}
+
+impl Terms {
+    /// The free-text and `body:` terms of `query` outside negations.
+    pub(super) fn of(query: &Query) -> Terms {
+        let mut terms = Terms::default();
+        terms.collect(query);
+        terms
+    }
+
+    fn collect(&mut self, query: &Query) {
+        match query {
+            Query::Text {
+                field: TextField::Any | TextField::Body,
+                text,
+                prefix,
+            } => {
+                let words: Vec<String> = word_spans(text)
+                    .map(|(start, end)| text[start..end].to_lowercase())
+                    .collect();
+                if !words.is_empty() && words.iter().all(|word| word.len() < MAX_WORD_BYTES) {
+                    self.0.push(Term {
+                        words,
+                        prefix: *prefix,
+                    });
+                }
+            }
+            Query::And(parts) | Query::Or(parts) => {
+                parts.iter().for_each(|part| self.collect(part))
+            }
+            _ => {}
+        }
+    }
+
+    /// The byte ranges of `text` where a term occurs, in order, stopping
+    /// once they are past `until`.
+    fn matches(&self, text: &str, until: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        let words: Vec<(usize, usize, String)> = word_spans(text)
+            .map(|(start, end)| (start, end, text[start..end].to_lowercase()))
+            .collect();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        let mut next = 0;
+        while next < words.len() {
+            let start = words[next].0;
+            if found.first().is_some_and(|first| until(start - first.0)) {
+                break;
+            }
+            let longest = self
+                .0
+                .iter()
+                .filter(|term| term.matches_at(&words[next..]))
+                .map(|term| term.words.len())
+                .max();
+            match longest {
+                Some(length) => {
+                    found.push((start, words[next + length - 1].1));
+                    next += length;
+                }
+                None => next += 1,
+            }
+        }
+        found
+    }
+}
+
+impl Term {
+    fn matches_at(&self, words: &[(usize, usize, String)]) -> bool {
+        if words.len() < self.words.len() {
+            return false;
+        }
+        let last = self.words.len() - 1;
+        self.words
+            .iter()
+            .zip(words)
+            .enumerate()
+            .all(|(i, (want, (_, _, have)))| {
+                have == want || (self.prefix && i == last && have.starts_with(want.as_str()))
+            })
+    }
+}
+
+/// The byte ranges of the words of `text`.
+fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
+        let mut end = text.len();
+        while let Some(&(at, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                end = at;
+                break;
+            }
+            chars.next();
+        }
+        Some((start, end))
+    })
+}
+
+/// About [`SNIPPET_CHARS`] characters of `text` on one line, starting a
+/// little before the first match of `terms` (or at the start when nothing
+/// matches), with the matches inside it as highlights.
+pub(super) fn snippet(text: &str, terms: &Terms) -> SnippetDto {
+    let window_bytes = |from: usize| byte_after_chars(&text[from..], SNIPPET_CHARS);
+    let matches = terms.matches(text, |distance| distance > SNIPPET_CHARS * 4);
+    let start = match matches.first() {
+        Some(&(first, _)) => window_start(text, first),
+        None => 0,
+    };
+    let end = start + window_bytes(start);
+    let end = text[..end]
+        .rfind(char::is_whitespace)
+        .filter(|&space| end < text.len() && space > start + (end - start) / 2)
+        .unwrap_or(end);
+
+    let mut out = String::with_capacity(end - start + 8);
+    if start > 0 {
+        out.push('…');
+    }
+    let mut highlights = Vec::new();
+    let mut pending = matches
+        .iter()
+        .filter(|&&(from, to)| from >= start && to <= end)
+        .peekable();
+    let mut open: Option<(usize, usize)> = None;
+    for (offset, c) in text[start..end].char_indices() {
+        let at = start + offset;
+        if let Some(&&(from, to)) = pending.peek()
+            && from == at
+        {
+            pending.next();
+            open = Some((out.len(), to));
+        }
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with([' ', '…']) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+        if let Some((from, to)) = open
+            && at + c.len_utf8() == to
+        {
+            highlights.push([from, out.len()]);
+            open = None;
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    if end < text.trim_end().len() {
+        out.push('…');
+    }
+    SnippetDto {
+        text: out,
+        highlights,
+    }
+}
+
+/// Where a snippet showing a match at byte `first` begins: up to
+/// [`CONTEXT_BEFORE`] characters earlier, at the start of a word.
+fn window_start(text: &str, first: usize) -> usize {
+    let before = &text[..first];
+    let back = before
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_BEFORE - 1)
+        .map_or(0, |(at, _)| at);
+    let cut_word = before[..back]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
+    if !cut_word {
+        return back;
+    }
+    // Skip the word cut in half, unless that would pass the match.
+    text[back..first]
+        .find(|c: char| !c.is_alphanumeric())
+        .map_or(first, |skip| back + skip)
+}
+
+/// The byte length of the first `chars` characters of `text` (all of it when shorter).
+fn byte_after_chars(text: &str, chars: usize) -> usize {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(at, _)| at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::parse;
+
+    fn marked(text: &str, query: &str) -> String {
+        let dto = snippet(text, &Terms::of(&parse(query).unwrap()));
+        let mut out = dto.text.clone();
+        for [from, to] in dto.highlights.iter().rev() {
+            out.insert(*to, ']');
+            out.insert(*from, '[');
+        }
+        out
+    }
+
+    #[test]
+    fn marks_words_and_phrases_case_insensitively() {
+        let text = "Dear all,\n\nthe Budget report is late. The budget\n  REPORT follows.";
+        assert_eq!(
+            marked(text, "budget"),
+            "Dear all, the [Budget] report is late. The [budget] REPORT follows."
+        );
+        assert_eq!(
+            marked(text, "\"budget report\" from:someone"),
+            "Dear all, the [Budget report] is late. The [budget REPORT] follows."
+        );
+        assert_eq!(
+            marked(text, "body:rep*"),
+            "Dear all, the Budget [report] is late. The budget [REPORT] follows."
+        );
+    }
+
+    #[test]
+    fn ignores_negated_and_other_field_terms() {
+        let text = "budget and report";
+        assert_eq!(marked(text, "-budget subject:report"), "budget and report");
+        assert!(marked("nothing here", "budget").starts_with("nothing here"));
+    }
+
+    #[test]
+    fn centres_on_the_first_match_of_a_long_text() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(40);
+        let text = format!("{filler}the needle is here. {filler}");
+        let dto = snippet(&text, &Terms::of(&parse("needle").unwrap()));
+        assert!(
+            dto.text.starts_with('…') && dto.text.ends_with('…'),
+            "{}",
+            dto.text
+        );
+        assert!(dto.text.chars().count() <= SNIPPET_CHARS + 2);
+        assert_eq!(dto.highlights.len(), 1);
+        let [from, to] = dto.highlights[0];
+        assert_eq!(&dto.text[from..to], "needle");
+        assert!(from > 40, "context before the match: {}", dto.text);
+    }
+
+    #[test]
+    fn highlight_offsets_are_bytes_of_multibyte_text() {
+        let text = "Grüße aus Köln — Straße";
+        let dto = snippet(text, &Terms::of(&parse("köln straße").unwrap()));
+        let words: Vec<&str> = dto
+            .highlights
+            .iter()
+            .map(|[from, to]| &dto.text[*from..*to])
+            .collect();
+        assert_eq!(words, ["Köln", "Straße"]);
+    }
+
+    #[test]
+    fn without_text_terms_starts_at_the_beginning() {
+        let text = "a short message";
+        let dto = snippet(text, &Terms::of(&parse("from:x tag:y").unwrap()));
+        assert_eq!(dto.text, "a short message");
+        assert!(dto.highlights.is_empty());
+        assert_eq!(snippet("", &Terms::default()).text, "");
+    }
+}

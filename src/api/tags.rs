@@ -1,0 +1,150 @@
+//! `list_tags`, `tag` and `set_flags`: the store changes first, then the
+//! index, in one call.
+
+use std::collections::HashSet;
+
+use super::messages::summary;
+use super::search::parse_query;
+use super::{Api, ApiError};
+use crate::index::query::{Flag, KeywordField};
+use crate::index::{Query, Sort};
+use crate::model::MessageId;
+use crate::rpc::dto::{FlagsResultDto, TagCountDto, TagResultDto};
+use crate::rpc::requests::{SetFlagsParams, TagParams};
+use crate::store::TagChange;
+use crate::sync::catch_up_index;
+
+/// Flags spelled as tags, in the order listings show them.
+const FLAG_TAGS: [(&str, Flag); 5] = [
+    ("unread", Flag::Unread),
+    ("flagged", Flag::Flagged),
+    ("replied", Flag::Replied),
+    ("draft", Flag::Draft),
+    ("deleted", Flag::Deleted),
+];
+
+/// Flag tags that some message has, then every stored tag; each with the
+/// number of messages a search for `tag:NAME` finds.
+pub(super) fn list_tags(api: &Api) -> Result<Vec<TagCountDto>, ApiError> {
+    let store = api.reader()?;
+    let mut tags = Vec::new();
+    for (tag, flag) in FLAG_TAGS {
+        let count = api.index.count(&Query::Flag(flag))? as u64;
+        if count > 0 {
+            tags.push(TagCountDto {
+                tag: tag.to_owned(),
+                count,
+            });
+        }
+    }
+    for tag in store.tag_names()? {
+        let query = Query::Keyword {
+            field: KeywordField::Tag,
+            value: tag.clone(),
+            prefix: false,
+        };
+        let count = api.index.count(&query)? as u64;
+        tags.push(TagCountDto { tag, count });
+    }
+    Ok(tags)
+}
+
+pub(super) fn tag(api: &Api, params: &TagParams) -> Result<TagResultDto, ApiError> {
+    for tag in params.add.iter().chain(&params.remove) {
+        if tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ApiError::InvalidParams(format!(
+                "invalid tag {tag:?}: a tag is a non-empty name without spaces"
+            )));
+        }
+    }
+    if params.add.is_empty() && params.remove.is_empty() {
+        return Err(ApiError::InvalidParams(
+            "no tag change given: name tags to add or remove".into(),
+        ));
+    }
+    let change = TagChange {
+        add: params.add.clone(),
+        remove: params.remove.clone(),
+    };
+    let (matched, changed) =
+        change_matching(api, Target::Query(parse_query(&params.query)?), &change)?;
+    Ok(TagResultDto { matched, changed })
+}
+
+pub(super) fn set_flags(api: &Api, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError> {
+    let target = match (&params.ids, &params.query) {
+        (Some(ids), None) => Target::Ids(ids),
+        (None, Some(query)) => Target::Query(parse_query(query)?),
+        _ => {
+            return Err(ApiError::InvalidParams(
+                "give either `ids` or `query`, not both or neither".into(),
+            ));
+        }
+    };
+    let mut change = TagChange::default();
+    for (value, tag, set_adds) in [
+        (params.seen, "unread", false),
+        (params.flagged, "flagged", true),
+        (params.answered, "replied", true),
+        (params.draft, "draft", true),
+        (params.deleted, "deleted", true),
+    ] {
+        match value {
+            Some(value) if value == set_adds => change.add.push(tag.to_owned()),
+            Some(_) => change.remove.push(tag.to_owned()),
+            None => {}
+        }
+    }
+    if change.add.is_empty() && change.remove.is_empty() {
+        return Err(ApiError::InvalidParams(
+            "no flag given: set one of seen, flagged, answered, draft, deleted".into(),
+        ));
+    }
+    let (_, changed) = change_matching(api, target, &change)?;
+    Ok(FlagsResultDto { changed })
+}
+
+/// Which messages a change applies to.
+enum Target<'a> {
+    Ids(&'a [i64]),
+    Query(Query),
+}
+
+/// Applies `change` to the target's messages: the store first (it queues
+/// flag changes of server messages for the next sync), then the index.
+/// Returns how many messages were targeted and how many changed.
+fn change_matching(api: &Api, target: Target, change: &TagChange) -> Result<(u64, u64), ApiError> {
+    // A poisoned lock only means another change failed; the store is consistent.
+    let _writing = api
+        .writing
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut store = api.writer()?;
+    api.catch_up(&store)?;
+    let ids: Vec<MessageId> = match target {
+        Target::Ids(ids) => {
+            let mut seen = HashSet::new();
+            let mut found = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let id = summary(&store, id)?.id;
+                if seen.insert(id) {
+                    found.push(id);
+                }
+            }
+            found
+        }
+        Target::Query(query) => {
+            let matched = api.index.count(&query)?;
+            api.index.search(&query, Sort::OldestFirst, matched, 0)?
+        }
+    };
+    // Take the index writer before changing the store, so a busy index
+    // leaves both untouched.
+    let mut writer = api.index.writer()?;
+    let indexed = api.index.indexed_seq()?.unwrap_or(0);
+    let changed = store.apply_tags(&ids, change)?;
+    catch_up_index(&store, &mut writer, indexed)?;
+    drop(writer);
+    api.reload_if_newer()?;
+    Ok((ids.len() as u64, changed.len() as u64))
+}

@@ -1,0 +1,136 @@
+//! The API through the daemon's socket: [`RemoteApi`] implements
+//! [`Methods`] with JSON-RPC calls, and turns error answers back into the
+//! [`ApiError`]s the in-process API would have returned.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::client::{Client, ClientError};
+use super::dto::{
+    AccountDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto, TagCountDto, TagResultDto,
+};
+use super::error::{INVALID_PARAMS, RpcError};
+use super::methods::NOT_FOUND;
+use super::requests::{
+    CountParams, GetMessageParams, GetThreadParams, NoParams, SearchParams, SetFlagsParams,
+    TagParams,
+};
+use crate::api::{ApiError, Methods};
+use crate::index::QueryError;
+
+/// A connection to the daemon, used from synchronous code (it runs its own
+/// single-threaded tokio runtime).
+pub struct RemoteApi {
+    runtime: tokio::runtime::Runtime,
+    client: Mutex<Client>,
+}
+
+impl RemoteApi {
+    /// Connects to the daemon at `socket`; `Ok(None)` when none is running.
+    pub fn connect(socket: &Path) -> Result<Option<RemoteApi>, ClientError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        match runtime.block_on(Client::connect(socket)) {
+            Ok(client) => Ok(Some(RemoteApi {
+                runtime,
+                client: Mutex::new(client),
+            })),
+            Err(ClientError::NotRunning { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn call<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<R, ApiError> {
+        let params = serde_json::to_value(params).map_err(|error| {
+            ApiError::Failed(format!("cannot encode the {method} parameters: {error}"))
+        })?;
+        let mut client = self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let result = self
+            .runtime
+            .block_on(client.call(method, Some(params)))
+            .map_err(|error| match error {
+                ClientError::Rpc(error) => api_error(error),
+                other => ApiError::Failed(other.to_string()),
+            })?;
+        serde_json::from_value(result).map_err(|error| {
+            ApiError::Failed(format!(
+                "the inbox daemon answered {method} with an unexpected result ({error}); \
+                 is it another version of inbox?"
+            ))
+        })
+    }
+}
+
+/// The [`ApiError`] behind an error answer (see `rpc::methods` for the codes).
+fn api_error(error: RpcError) -> ApiError {
+    let data = error.data.as_ref();
+    let field = |name: &str| data.and_then(|data| data.get(name));
+    if error.code == NOT_FOUND.code()
+        && let Some(id) = field("id").and_then(Value::as_i64)
+    {
+        return ApiError::NoSuchMessage(id);
+    }
+    if error.code == INVALID_PARAMS {
+        let query = field("query").and_then(Value::as_str);
+        let column = field("column").and_then(Value::as_u64);
+        let reason = field("reason").and_then(Value::as_str);
+        if let (Some(query), Some(column), Some(reason)) = (query, column, reason) {
+            let position = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+            let error = QueryError {
+                position,
+                message: reason.to_owned(),
+            };
+            return ApiError::bad_query(query, error);
+        }
+        let message = error.message.strip_prefix("Invalid params: ");
+        return ApiError::InvalidParams(message.unwrap_or(&error.message).to_owned());
+    }
+    ApiError::Failed(format!("the inbox daemon failed: {}", error.message))
+}
+
+impl Methods for RemoteApi {
+    fn search(&self, params: &SearchParams) -> Result<SearchResultDto, ApiError> {
+        self.call("search", params)
+    }
+
+    fn count(&self, params: &CountParams) -> Result<u64, ApiError> {
+        self.call("count", params)
+    }
+
+    fn get_message(&self, params: &GetMessageParams) -> Result<MessageDto, ApiError> {
+        self.call("get_message", params)
+    }
+
+    fn get_thread(&self, params: &GetThreadParams) -> Result<Vec<SummaryDto>, ApiError> {
+        self.call("get_thread", params)
+    }
+
+    fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError> {
+        self.call("list_tags", &NoParams {})
+    }
+
+    fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError> {
+        self.call("tag", params)
+    }
+
+    fn set_flags(&self, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError> {
+        self.call("set_flags", params)
+    }
+
+    fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError> {
+        self.call("list_accounts", &NoParams {})
+    }
+}

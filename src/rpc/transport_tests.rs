@@ -1,0 +1,224 @@
+//! The API answers the same in-process and through the socket; the method
+//! table, the dispatcher and `rpc.discover` agree.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::requests::*;
+use super::{ApiHandler, Client, ClientError, RemoteApi, Server, ServerConfig};
+use crate::api::tests::Fixture;
+use crate::api::{Api, ApiError, Methods};
+
+/// A server for `api` on `socket`, running until the returned sender is
+/// dropped, on its own runtime (also returned, to keep it alive).
+fn serve(api: Api, socket: &Path) -> (tokio::runtime::Runtime, oneshot::Sender<()>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(async { Server::bind(socket, ServerConfig::default()) })
+        .unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handler = Arc::new(ApiHandler::new(Arc::new(api)));
+    runtime.spawn(server.run(handler, async {
+        let _ = stopped.await;
+    }));
+    (runtime, stop)
+}
+
+#[test]
+fn both_transports_give_the_same_answers() {
+    let fixture = Fixture::new();
+    let socket = fixture.home.socket_path();
+    let (_runtime, _stop) = serve(fixture.api(), &socket);
+    let local = fixture.api();
+    let remote = RemoteApi::connect(&socket)
+        .unwrap()
+        .expect("the server answers");
+
+    for query in ["budget", "*", "from:example.org and not lunch"] {
+        let mut params = SearchParams::new(query);
+        params.limit = 5;
+        params.offset = 1;
+        params.sort = SortParam::OldestFirst;
+        assert_eq!(
+            local.search(&params).unwrap(),
+            remote.search(&params).unwrap()
+        );
+        let count = CountParams {
+            query: query.into(),
+        };
+        assert_eq!(local.count(&count).unwrap(), remote.count(&count).unwrap());
+    }
+    let ids: Vec<i64> = local
+        .search(&SearchParams::new("*"))
+        .unwrap()
+        .messages
+        .iter()
+        .map(|hit| hit.summary.id)
+        .collect();
+    for &id in ids.iter().take(6) {
+        let params = GetMessageParams {
+            id,
+            raw: true,
+            html: true,
+        };
+        assert_eq!(
+            local.get_message(&params).unwrap(),
+            remote.get_message(&params).unwrap()
+        );
+        let thread = GetThreadParams { id };
+        assert_eq!(
+            local.get_thread(&thread).unwrap(),
+            remote.get_thread(&thread).unwrap()
+        );
+    }
+    assert_eq!(
+        local.list_accounts().unwrap(),
+        remote.list_accounts().unwrap()
+    );
+
+    // Changes: one way through the socket, back in-process; same counts.
+    let add = TagParams {
+        query: "budget".into(),
+        add: vec!["work".into()],
+        remove: vec![],
+    };
+    let remove = TagParams {
+        remove: add.add.clone(),
+        add: vec![],
+        query: "tag:work".into(),
+    };
+    let added = remote.tag(&add).unwrap();
+    assert_eq!(local.list_tags().unwrap(), remote.list_tags().unwrap());
+    assert_eq!(added, local.tag(&remove).unwrap());
+    assert_eq!(added.changed, 2);
+    let flags = |seen| SetFlagsParams {
+        ids: Some(ids[..3].to_vec()),
+        seen: Some(seen),
+        ..SetFlagsParams::default()
+    };
+    let read = remote.set_flags(&flags(true)).unwrap();
+    assert_eq!(read.changed, 3);
+    assert_eq!(local.list_tags().unwrap(), remote.list_tags().unwrap());
+    assert_eq!(read, local.set_flags(&flags(false)).unwrap());
+    assert_eq!(local.list_tags().unwrap(), remote.list_tags().unwrap());
+}
+
+#[test]
+fn errors_come_back_as_the_same_api_errors() {
+    let fixture = Fixture::new();
+    let socket = fixture.home.socket_path();
+    let (_runtime, _stop) = serve(fixture.api(), &socket);
+    let local = fixture.api();
+    let remote = RemoteApi::connect(&socket).unwrap().unwrap();
+
+    let bad = CountParams {
+        query: "subject:(".into(),
+    };
+    let (
+        ApiError::BadQuery { error: here, .. },
+        ApiError::BadQuery {
+            error: there,
+            query,
+        },
+    ) = (
+        local.count(&bad).unwrap_err(),
+        remote.count(&bad).unwrap_err(),
+    )
+    else {
+        panic!("expected query errors");
+    };
+    assert_eq!((here, query.as_str()), (there, "subject:("));
+
+    let missing = GetThreadParams { id: 987_654 };
+    assert!(matches!(
+        remote.get_thread(&missing),
+        Err(ApiError::NoSuchMessage(987_654))
+    ));
+    let no_change = TagParams {
+        query: "*".into(),
+        add: vec![],
+        remove: vec![],
+    };
+    let (ApiError::InvalidParams(here), ApiError::InvalidParams(there)) = (
+        local.tag(&no_change).unwrap_err(),
+        remote.tag(&no_change).unwrap_err(),
+    ) else {
+        panic!("expected invalid params");
+    };
+    assert_eq!(here, there);
+}
+
+/// Raw calls: codes and data on the wire, positional parameters, discovery.
+#[test]
+fn the_wire_format_and_the_discovery_document() {
+    let fixture = Fixture::new();
+    let socket = fixture.home.socket_path();
+    let (runtime, _stop) = serve(fixture.api(), &socket);
+    runtime.block_on(async {
+        let mut client = Client::connect(&socket).await.unwrap();
+        let rpc_error = |result: Result<Value, ClientError>| match result {
+            Err(ClientError::Rpc(error)) => error,
+            other => panic!("expected an error answer, got {other:?}"),
+        };
+
+        let error = rpc_error(client.call("count", Some(json!({"query": "a (b"}))).await);
+        assert_eq!(error.code, -32602);
+        assert_eq!(error.data.unwrap()["column"], 5);
+        let error = rpc_error(
+            client
+                .call("get_message", Some(json!({"id": 123_456})))
+                .await,
+        );
+        assert_eq!(
+            (error.code, error.data),
+            (-32001, Some(json!({"id": 123_456})))
+        );
+        let error = rpc_error(client.call("count", Some(json!({"qeury": "x"}))).await);
+        assert_eq!(error.code, -32602, "unknown parameters are refused");
+
+        let by_position = client.call("search", Some(json!(["budget", 1, 0, "date", false])));
+        let page = by_position.await.unwrap();
+        assert_eq!(page["total"], 2);
+        assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+        assert!(page["messages"][0].get("snippet").is_none());
+
+        let document = client.call("rpc.discover", None).await.unwrap();
+        assert!(document["openrpc"].as_str().unwrap().starts_with("1."));
+        let documented: Vec<&str> = document["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|method| method["name"].as_str().unwrap())
+            .collect();
+        let table: Vec<&str> = super::methods::METHODS.iter().map(|m| m.name).collect();
+        assert_eq!(documented, table);
+        for name in [
+            "search",
+            "count",
+            "get_message",
+            "get_thread",
+            "list_tags",
+            "tag",
+            "set_flags",
+            "list_accounts",
+            "rpc.discover",
+        ] {
+            assert!(documented.contains(&name), "{name} is not documented");
+        }
+        // Every documented method is dispatched: nothing answers "not found".
+        for name in documented {
+            let outcome = client.call(name, Some(json!({"unexpected": true}))).await;
+            let error = rpc_error(outcome);
+            assert_eq!(error.code, -32602, "{name}: {error}");
+        }
+        let error = rpc_error(client.call("sync_now", None).await);
+        assert_eq!(error.code, -32601);
+    });
+}
