@@ -33,29 +33,33 @@ fn message(n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Adds alice's account, limited to the test's folders, to `inbox`.
-fn add_account(inbox: &TestInbox, passphrase: &Path, prefix: &str) {
+/// Adds alice's account, limited to the test's folders, to `inbox`, with
+/// `options`; over implicit TLS trusting the test certificate unless they
+/// name a port.
+fn add_account(inbox: &TestInbox, passphrase: &Path, prefix: &str, options: &[&str]) {
+    let include = format!("{prefix}*");
     let port = TLS_PORT.to_string();
     let cert = cert();
-    let include = format!("{prefix}*");
+    let tls = ["--port", &port, "--tls-ca-file", cert.to_str().unwrap()];
+    let mut args = vec![
+        "account",
+        "add",
+        "imap",
+        "alice",
+        "--host",
+        HOST,
+        "--user",
+        USER,
+        "--include",
+        &include,
+        "--password-stdin",
+    ];
+    if !options.contains(&"--port") {
+        args.extend(tls);
+    }
+    args.extend(options);
     let out = inbox.run_with_input(
-        &[
-            "account",
-            "add",
-            "imap",
-            "alice",
-            "--host",
-            HOST,
-            "--port",
-            &port,
-            "--user",
-            USER,
-            "--tls-ca-file",
-            cert.to_str().unwrap(),
-            "--include",
-            &include,
-            "--password-stdin",
-        ],
+        &args,
         &format!("{PASSWORD}\n"),
         &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
     );
@@ -99,7 +103,7 @@ fn sync_then_push_flags_and_follow_server_changes() {
     });
 
     let (inbox, passphrase) = vault_inbox();
-    add_account(&inbox, &passphrase, &prefix);
+    add_account(&inbox, &passphrase, &prefix, &[]);
     let test = inbox.run_with_input(
         &["account", "test", "alice"],
         "",
@@ -154,7 +158,7 @@ fn sync_then_push_flags_and_follow_server_changes() {
 
     // A second inbox on the same account sees what the first pushed.
     let (other, other_passphrase) = vault_inbox();
-    add_account(&other, &other_passphrase, &prefix);
+    add_account(&other, &other_passphrase, &prefix, &[]);
     let out = sync(&other, &other_passphrase);
     assert!(out.contains("alice: 29 new"), "{out}");
     assert_eq!(other.count("is:flagged"), 11);
@@ -242,32 +246,11 @@ fn a_connection_cut_mid_backfill_resumes_without_loss_or_duplicates() {
     let proxy = Proxy::start(1_400_000);
     let (inbox, passphrase) = vault_inbox();
     let port = proxy.port.to_string();
-    let include = format!("{prefix}*");
-    let out = inbox.run_with_input(
-        &[
-            "account",
-            "add",
-            "imap",
-            "alice",
-            "--host",
-            HOST,
-            "--port",
-            &port,
-            "--user",
-            USER,
-            "--tls",
-            "none",
-            "--include",
-            &include,
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    add_account(
+        &inbox,
+        &passphrase,
+        &prefix,
+        &["--port", &port, "--tls", "none"],
     );
 
     let cut = inbox.run_with_input(
@@ -310,40 +293,9 @@ fn watch_picks_up_new_mail_through_idle() {
     let mut admin = runtime.block_on(Admin::connect(&prefix));
     runtime.block_on(admin.create("box"));
     let (inbox, passphrase) = vault_inbox();
-    let port = TLS_PORT.to_string();
-    let cert = cert();
-    let include = format!("{prefix}*");
     // Only INBOX wakes the watcher early; the poll interval is far away.
-    let out = inbox.run_with_input(
-        &[
-            "account",
-            "add",
-            "imap",
-            "alice",
-            "--host",
-            HOST,
-            "--port",
-            &port,
-            "--user",
-            USER,
-            "--tls-ca-file",
-            cert.to_str().unwrap(),
-            "--include",
-            &include,
-            "--include",
-            "INBOX",
-            "--poll-interval",
-            "600",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let options = ["--include", "INBOX", "--poll-interval", "600"];
+    add_account(&inbox, &passphrase, &prefix, &options);
     let mut watcher = inbox
         .command(&["sync", "--watch"])
         .env("INBOX_PASSPHRASE_FILE", &passphrase)
