@@ -5,9 +5,9 @@ use base64::Engine;
 use super::{Api, ApiError, html};
 use crate::model::MessageId;
 use crate::normalize::normalize;
-use crate::rpc::dto::{MessageDto, SummaryDto};
+use crate::rpc::dto::{LocationDto, MessageDto, SummaryDto};
 use crate::rpc::requests::{GetMessageParams, GetThreadParams};
-use crate::store::{Store, Summary};
+use crate::store::{Store, Summary, display_tags};
 
 pub(super) fn get_message(api: &Api, params: &GetMessageParams) -> Result<MessageDto, ApiError> {
     let store = api.reader()?;
@@ -19,6 +19,15 @@ pub(super) fn get_message(api: &Api, params: &GetMessageParams) -> Result<Messag
         )));
     };
     let mut dto = MessageDto::new(&summary, &normalize(&raw));
+    dto.locations = store
+        .locations(summary.id)?
+        .into_iter()
+        .map(|(location, flags)| LocationDto {
+            folder: location.folder,
+            remote_id: location.remote_id,
+            flags: display_tags(flags, &[]),
+        })
+        .collect();
     if params.html {
         dto.html = html::html_part(&raw).map(|part| html::sanitize(&part));
     }

@@ -66,6 +66,10 @@ pub struct MessageDto {
     pub body: String,
     pub attachment_list: Vec<AttachmentDto>,
     pub warnings: Vec<String>,
+    /// Where the message lives at its source (IMAP: folder and
+    /// `UIDVALIDITY:UID`), with the flags seen there.
+    #[serde(default)]
+    pub locations: Vec<LocationDto>,
     /// The HTML part, sanitized; only when asked for (`get_message` `html`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
@@ -93,10 +97,20 @@ impl MessageDto {
                 .map(AttachmentDto::from)
                 .collect(),
             warnings: message.warnings.clone(),
+            locations: Vec::new(),
             html: None,
             raw: None,
         }
     }
+}
+
+/// One place a message lives at its source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocationDto {
+    pub folder: String,
+    pub remote_id: String,
+    /// Flag tags as the source has them (`unread`, `flagged`, ...).
+    pub flags: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

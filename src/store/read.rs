@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::model::{Flags, MessageId, SourceKind, ThreadId};
+use crate::model::{Flags, Location, MessageId, SourceKind, ThreadId};
 
 /// What a listing shows of a message; everything but the body.
 #[derive(Clone, Debug)]
@@ -174,6 +174,24 @@ impl Store {
             "SELECT id FROM messages WHERE thread_id = ?1 ORDER BY coalesce(date, received), id",
         )?;
         let rows = stmt.query_map([thread.0], |row| Ok(MessageId(row.get(0)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Where message `id` lives at its source, with the flags seen there.
+    pub fn locations(&self, id: MessageId) -> Result<Vec<(Location, Flags)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT folder, remote_id, flags FROM locations WHERE message_id = ?1
+             ORDER BY folder, remote_id",
+        )?;
+        let rows = stmt.query_map([id.0], |row| {
+            Ok((
+                Location {
+                    folder: row.get(0)?,
+                    remote_id: row.get(1)?,
+                },
+                Flags::from_bits(row.get(2)?),
+            ))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

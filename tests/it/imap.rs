@@ -123,6 +123,26 @@ fn sync_then_push_flags_and_follow_server_changes() {
     assert_eq!(inbox.count("subject:\"note 27\" and source:imap"), 1);
     assert!(sync(&inbox, &passphrase).contains("alice: 0 new"));
 
+    // Each message knows where it lives on the server.
+    let found: serde_json::Value =
+        serde_json::from_str(&inbox.ok(&["search", "--json", "subject:\"note 3\""])).unwrap();
+    let id = found[0]["id"].to_string();
+    let shown: serde_json::Value =
+        serde_json::from_str(&inbox.ok(&["show", "--json", &id])).unwrap();
+    let location = &shown["locations"][0];
+    assert_eq!(location["folder"], first.as_str());
+    let remote = location["remote_id"].as_str().unwrap();
+    let (validity, uid) = remote.split_once(':').unwrap();
+    assert!(
+        validity.parse::<u32>().is_ok() && uid.parse::<u32>().is_ok(),
+        "{remote}"
+    );
+    assert_eq!(
+        location["flags"],
+        serde_json::json!([]),
+        "message 3 was appended read"
+    );
+
     // Local changes go back to the server on the next sync.
     inbox.ok(&[
         "tag",
