@@ -47,6 +47,8 @@ pub fn prefix(test: &str) -> String {
 pub struct Admin {
     session: Session<TcpStream>,
     prefix: String,
+    /// Whether a folder is selected.
+    selected: bool,
 }
 
 impl Admin {
@@ -74,13 +76,21 @@ impl Admin {
         Admin {
             session,
             prefix: prefix.to_owned(),
+            selected: false,
         }
     }
 
     /// Creates `prefix/name` (with parents) and returns its name.
     pub async fn create(&mut self, name: &str) -> String {
         let folder = format!("{}/{name}", self.prefix);
-        self.session.create(&folder).await.unwrap();
+        match self.session.create(&folder).await {
+            Ok(()) => {}
+            // Only this test creates folders under its prefix: Dovecot says
+            // so when CREATEs of other tests race with ours (seen with
+            // Maildir++), and the folder is there.
+            Err(error) if error.to_string().contains("ALREADYEXISTS") => {}
+            Err(error) => panic!("cannot create {folder}: {error}"),
+        }
         folder
     }
 
@@ -99,17 +109,12 @@ impl Admin {
 
     /// The UIDVALIDITY of `folder`.
     pub async fn uidvalidity(&mut self, folder: &str) -> u32 {
-        self.session
-            .select(folder)
-            .await
-            .unwrap()
-            .uid_validity
-            .unwrap()
+        self.select(folder).await.uid_validity.unwrap()
     }
 
     /// The system flags of every message in `folder`, by UID.
     pub async fn flags(&mut self, folder: &str) -> BTreeMap<u32, Vec<String>> {
-        self.session.select(folder).await.unwrap();
+        self.select(folder).await;
         let fetches: Vec<_> = self
             .session
             .uid_fetch("1:*", "(UID FLAGS)")
@@ -129,7 +134,7 @@ impl Admin {
 
     /// Runs `UID STORE uid operation` in `folder`.
     pub async fn store(&mut self, folder: &str, uid: u32, operation: &str) {
-        self.session.select(folder).await.unwrap();
+        self.select(folder).await;
         let _: Vec<_> = self
             .session
             .uid_store(uid.to_string(), operation)
@@ -155,13 +160,29 @@ impl Admin {
 
     /// Deletes `folder` (it must have no children).
     pub async fn delete(&mut self, folder: &str) {
-        self.session.close().await.ok();
+        self.unselect().await;
         self.session.delete(folder).await.unwrap();
+    }
+
+    /// Selects `folder`.
+    async fn select(&mut self, folder: &str) -> async_imap::types::Mailbox {
+        let mailbox = self.session.select(folder).await.unwrap();
+        self.selected = true;
+        mailbox
+    }
+
+    /// Closes the selected folder, if any. (A CLOSE answered `BAD` because
+    /// nothing is selected leaves async-imap reading the next command's
+    /// answer early: a following DELETE then seems done before it is.)
+    async fn unselect(&mut self) {
+        if std::mem::take(&mut self.selected) {
+            self.session.close().await.unwrap();
+        }
     }
 
     /// Deletes every folder of this test and logs out.
     pub async fn cleanup(mut self) {
-        self.session.close().await.ok();
+        self.unselect().await;
         let pattern = format!("{}*", self.prefix);
         let names: Vec<_> = self
             .session
