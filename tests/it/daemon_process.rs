@@ -15,6 +15,7 @@ use inbox::rpc::Client;
 use inbox_connector_imap::testing::{Admin, HOST, PASSWORD, TLS_PORT, USER, cert, prefix};
 use serde_json::{Value, json};
 
+use crate::accounts::vault_inbox;
 use crate::util::TestInbox;
 
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -328,4 +329,72 @@ fn inboxd_syncs_serves_and_stops_cleanly() {
     assert_eq!(status.code(), Some(0), "{}", log_text());
     assert!(!socket.exists(), "the socket is left behind");
     runtime.block_on(admin.cleanup());
+}
+
+#[test]
+fn a_passphrase_vault_needs_a_passphrase_source_and_a_dead_server_is_retried() {
+    let runtime = runtime();
+    let (inbox, passphrase) = vault_inbox();
+    let out = inbox.run_with_input(
+        &[
+            "account",
+            "add",
+            "imap",
+            "nowhere",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "9",
+            "--tls",
+            "none",
+            "--user",
+            "me",
+            "--password-stdin",
+        ],
+        "pw-4f9e2a7c\n",
+        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let log = inbox.home().join("../inboxd.log");
+
+    // No terminal, no --passphrase-fd, no INBOX_PASSPHRASE_FILE: a clear refusal.
+    let mut daemon = start_daemon(&inbox, &log);
+    assert!(!wait_exit(&mut daemon).success());
+    let complaint = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        complaint.contains("--passphrase-fd") && complaint.contains("identity"),
+        "{complaint}"
+    );
+
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_inboxd"))
+        .env("INBOX_HOME", inbox.home())
+        .env("INBOX_PASSPHRASE_FILE", &passphrase)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start inboxd");
+    let socket = Home::at(&inbox.home()).socket_path();
+    let status = eventually("a failed attempt", || {
+        let socket_up = UnixStream::connect(&socket).is_ok();
+        let status = socket_up.then(|| call(&runtime, &socket, "account_status", json!({})))?;
+        (status[0]["state"] == "retrying").then_some(status)
+    });
+    let account = &status[0];
+    assert!(account["last_error"].is_string(), "{status}");
+    assert!(account["next_retry"].is_string(), "{status}");
+    assert!(account["last_sync"].is_null(), "{status}");
+    let events = call(&runtime, &socket, "get_next_events", json!({"after": 0}));
+    let error = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "AccountError")
+        .expect("an AccountError event");
+    assert_eq!(error["account"], "nowhere");
+    assert!(error["retry_in_s"].as_u64().is_some(), "{error}");
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(!log_text.contains("pw-4f9e2a7c"), "{log_text}");
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon).code(), Some(0));
 }
