@@ -32,7 +32,7 @@ pub(super) struct Running {
 
 impl Running {
     /// Brings the watched accounts in line with `config`. Fails, changing
-    /// nothing further, when the vault cannot be opened for new accounts.
+    /// nothing, when the vault cannot be opened for new accounts.
     pub(super) fn apply(
         &mut self,
         home: &Home,
@@ -47,24 +47,25 @@ impl Running {
             .filter(|(name, settings)| config.accounts.get(*name) != Some(settings))
             .map(|(name, _)| name.clone())
             .collect();
+        let added: Vec<(&String, &AccountConfig)> = config
+            .accounts
+            .iter()
+            .filter(|(name, settings)| self.accounts.get(*name) != Some(settings))
+            .collect();
+        let needs_vault = added
+            .iter()
+            .any(|(_, settings)| matches!(settings, AccountConfig::Imap(_)));
+        // Before any change, so a vault that cannot be read changes nothing.
+        let vault = match needs_vault {
+            true => Some(vault.open().context("cannot read the accounts' secrets")?),
+            false => None,
+        };
         for name in gone {
             watcher.unwatch(&name);
             state.remove_account(&name);
             self.accounts.remove(&name);
             tracing::info!(account = name, "account removed or changed");
         }
-        let added: Vec<(&String, &AccountConfig)> = config
-            .accounts
-            .iter()
-            .filter(|(name, _)| !self.accounts.contains_key(*name))
-            .collect();
-        let needs_vault = added
-            .iter()
-            .any(|(_, settings)| matches!(settings, AccountConfig::Imap(_)));
-        let vault = match needs_vault {
-            true => Some(vault.open().context("cannot read the accounts' secrets")?),
-            false => None,
-        };
         for (name, settings) in added {
             match (settings, &vault) {
                 (AccountConfig::Imap(imap), Some(vault)) => {

@@ -84,6 +84,8 @@ impl Daemon {
 }
 
 async fn serve(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
+    // First, so that no signal meets the default action (ending the process).
+    let mut signals = Signals::new()?;
     let writes = WriteLock::default();
     let api = Arc::new(Api::open(home)?.with_writes(writes.clone()));
     let state = Arc::new(DaemonState::new(home.clone()));
@@ -98,7 +100,6 @@ async fn serve(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
     });
     // Unlocking may ask on the terminal, or take a second of scrypt.
     tokio::task::block_in_place(|| daemon.reload())?;
-    let mut signals = Signals::new()?;
     let server = Server::bind(&home.socket_path(), ServerConfig::default())?;
     tracing::info!(
         socket = %server.path().display(),
