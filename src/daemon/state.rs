@@ -72,7 +72,7 @@ impl DaemonState {
     }
 
     /// Adds (or replaces) an account in `phase`, watched when `wake` is given.
-    pub(super) fn add_account(
+    pub(crate) fn add_account(
         &self,
         name: &str,
         kind: &'static str,
@@ -91,14 +91,14 @@ impl DaemonState {
     }
 
     /// An account that cannot be watched (e.g. its secret is missing).
-    pub(super) fn add_stopped(&self, name: &str, kind: &'static str, error: String) {
+    pub(crate) fn add_stopped(&self, name: &str, kind: &'static str, error: String) {
         self.add_account(name, kind, Phase::Stopped, None);
         if let Some(entry) = self.accounts().get_mut(name) {
             entry.last_error = Some(error);
         }
     }
 
-    pub(super) fn remove_account(&self, name: &str) {
+    pub(crate) fn remove_account(&self, name: &str) {
         self.accounts().remove(name);
     }
 

@@ -20,6 +20,8 @@ pub mod client;
 mod connection;
 pub mod daemon;
 pub mod daemon_dto;
+#[cfg(test)]
+mod daemon_tests;
 pub mod discover;
 pub mod dto;
 pub mod error;
