@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod home;
 pub mod index;
 pub mod model;

@@ -10,9 +10,18 @@ use crate::store::Store;
 use crate::sync::catch_up_index;
 
 impl Api {
-    /// Makes searches see everything `store` holds; when another process
-    /// holds the index writer, searches what is indexed.
+    /// Makes searches see everything `store` holds; when a writer of this
+    /// process is busy (a sync) or another process holds the index writer,
+    /// searches what is indexed, without waiting.
     pub(super) fn catch_up(&self, store: &Store) -> Result<(), ApiError> {
+        match self.writes.try_lock() {
+            Ok(_turn) => self.catch_up_writing(store),
+            Err(_) => self.reload_if_newer(),
+        }
+    }
+
+    /// [`Api::catch_up`] for a caller that holds the writer's turn.
+    pub(super) fn catch_up_writing(&self, store: &Store) -> Result<(), ApiError> {
         let indexed = self.index.indexed_seq()?.unwrap_or(0);
         if indexed < store.change_seq()? {
             match self.index.writer() {

@@ -9,7 +9,8 @@
 //!
 //! Reads open the store read-only for each call (WAL readers never wait for
 //! a writer) and reload the index reader when another process committed;
-//! tag changes write the store, then the index, like `inbox tag`.
+//! tag changes write the store, then the index, like `inbox tag`, in the
+//! process's writer turn ([`WriteLock`], shared with the daemon's syncs).
 
 mod accounts;
 mod error;
@@ -22,7 +23,6 @@ mod tags;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::sync::Mutex;
 use std::sync::atomic::AtomicI64;
 
 pub use accounts::list_accounts;
@@ -38,6 +38,7 @@ use crate::rpc::requests::{
     CountParams, GetMessageParams, GetThreadParams, SearchParams, SetFlagsParams, TagParams,
 };
 use crate::store::{Store, StoreError};
+use crate::sync::watch::WriteLock;
 
 /// The API methods, whichever transport carries them.
 pub trait Methods {
@@ -66,9 +67,9 @@ pub struct Api {
     index: Index,
     /// The index sequence number the reader last loaded.
     reader_seq: AtomicI64,
-    /// Held while this process changes tags, so changes queue up instead of
-    /// failing on the index writer lock.
-    writing: Mutex<()>,
+    /// Held while this process changes tags (or syncs), so changes queue
+    /// up instead of failing on the index writer lock.
+    writes: WriteLock,
 }
 
 impl Api {
@@ -89,8 +90,20 @@ impl Api {
             home: home.clone(),
             index,
             reader_seq: AtomicI64::new(-1),
-            writing: Mutex::new(()),
+            writes: WriteLock::default(),
         }
+    }
+
+    /// Takes turns writing with the other holders of `writes` (the
+    /// daemon's syncs) instead of a lock of its own.
+    pub fn with_writes(mut self, writes: WriteLock) -> Api {
+        self.writes = writes;
+        self
+    }
+
+    /// The index searches read (and writers of this process write).
+    pub fn index(&self) -> &Index {
+        &self.index
     }
 
     /// A read-only store connection, with the index caught up to it.

@@ -114,13 +114,10 @@ enum Target<'a> {
 /// flag changes of server messages for the next sync), then the index.
 /// Returns how many messages were targeted and how many changed.
 fn change_matching(api: &Api, target: Target, change: &TagChange) -> Result<(u64, u64), ApiError> {
-    // A poisoned lock only means another change failed; the store is consistent.
-    let _writing = api
-        .writing
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Runs on a blocking thread (or without a runtime): waiting is fine here.
+    let _writing = api.writes.blocking_lock();
     let mut store = api.writer()?;
-    api.catch_up(&store)?;
+    api.catch_up_writing(&store)?;
     let ids: Vec<MessageId> = match target {
         Target::Ids(ids) => {
             let mut seen = HashSet::new();

@@ -1,9 +1,6 @@
-//! `inboxd`: the background sync daemon.
+//! `inboxd`: the background daemon (see `inbox::daemon`).
 
 fn main() -> std::process::ExitCode {
-    eprintln!(
-        "inboxd: the background daemon is not available in this version yet; \
-         use `inbox import` to bring mail in and `inbox search` to find it"
-    );
-    std::process::ExitCode::FAILURE
+    inbox::restrict_new_files();
+    inbox::cli::inboxd_main()
 }

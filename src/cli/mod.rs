@@ -1,6 +1,7 @@
 //! The `inbox` command line: parses arguments and calls the library.
 
 mod account;
+mod daemon;
 mod format;
 mod import;
 mod maintenance;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+pub use daemon::inboxd_main;
 use inbox_vault::VaultError;
 use unlock::VaultAccess;
 
@@ -89,6 +91,10 @@ enum Command {
         /// Accounts to sync (default: every configured account).
         accounts: Vec<String>,
     },
+    /// Run the daemon (the same as `inboxd`): keep accounts in sync and
+    /// serve the JSON-RPC API on the socket, until SIGTERM; SIGHUP reloads
+    /// the accounts.
+    Daemon,
     /// Manage the credential vault.
     #[command(subcommand)]
     Vault(vault::VaultCommand),
@@ -108,6 +114,10 @@ enum Command {
 /// Runs the command line; errors are printed with what to do about them.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Daemon) && cli.verbose == 0 {
+        daemon::init_daemon_logging();
+        return daemon::exit(daemon::run(cli.passphrase_fd));
+    }
     init_logging(cli.verbose);
     match run(cli) {
         Ok(code) => code,
@@ -147,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let access = VaultAccess::new(&home, &config, cli.passphrase_fd);
             account::run(&home, &config, &access, command)
         }
+        Command::Daemon => daemon::run(cli.passphrase_fd),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

@@ -13,7 +13,7 @@ use super::{open_index, open_store};
 use crate::accounts::imap_connector;
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
-use crate::sync::watch::{AccountState, WatchObserver, WatchedAccount, watch};
+use crate::sync::watch::{AccountState, WatchObserver, WatchedAccount, sync_once, watch};
 use crate::sync::{Progress, PushReport, Report, SyncError};
 
 pub(super) fn run(
@@ -46,10 +46,10 @@ pub(super) fn run(
         };
         let connector = imap_connector(name, imap, &vault)?;
         let poll = Duration::from_secs(imap.poll_interval);
-        accounts.push(WatchedAccount::new(name.clone(), connector, poll));
+        let store = open_store(home)?;
+        accounts.push(WatchedAccount::new(name.clone(), connector, poll, store));
     }
     drop(vault);
-    let mut store = open_store(home)?;
     let index = open_index(home)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -60,17 +60,12 @@ pub(super) fn run(
     };
     if keep_watching {
         eprintln!("watching {} account(s); Ctrl-C stops", accounts.len());
-        runtime.block_on(watch(
-            &mut store,
-            &index,
-            &mut accounts,
-            &observer,
-            interrupted(),
-        ));
+        runtime.block_on(watch(&index, &mut accounts, &observer, interrupted()));
     } else {
+        let writes = tokio::sync::Mutex::new(());
         runtime.block_on(async {
             for account in &mut accounts {
-                crate::sync::watch::sync_once(&mut store, &index, account, &observer).await;
+                sync_once(&index, account, &observer, &writes).await;
             }
         });
     }

@@ -3,7 +3,8 @@
 //! [`super::discover`]) both read it, so they cannot disagree.
 //!
 //! Methods that need the daemon's own state (`sync_now`, `account_status`,
-//! event subscriptions) join as further [`Method`] variants and table rows.
+//! `subscribe`, `get_next_events`, in [`super::daemon`]) are answered only
+//! when the handler has it ([`ApiHandler::with_daemon`]).
 
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ use super::handler::{Connection, Handler};
 use super::params::parse_params;
 use super::requests::NoParams;
 use crate::api::{Api, ApiError, Methods};
+use crate::daemon::DaemonState;
+use crate::rpc::daemon_dto::Event;
 
 /// "No message with that id": the application error of `get_message`,
 /// `get_thread` and `set_flags`; `data` is `{"id": n}`.
@@ -33,8 +36,23 @@ pub enum Method {
     Tag,
     SetFlags,
     ListAccounts,
+    SyncNow,
+    AccountStatus,
+    Subscribe,
+    GetNextEvents,
     /// The OpenRPC description of this table.
     Discover,
+}
+
+impl Method {
+    /// Whether only the daemon serves it (it needs the daemon's accounts
+    /// and events); elsewhere it answers "Method not found".
+    pub fn needs_daemon(self) -> bool {
+        matches!(
+            self,
+            Method::SyncNow | Method::AccountStatus | Method::Subscribe | Method::GetNextEvents
+        )
+    }
 }
 
 /// A parameter's JSON type, for the OpenRPC document.
@@ -94,6 +112,13 @@ const QUERY: ParamSpec = param(
     ParamType::String,
     true,
     "a query in the search language (README: Query language)",
+);
+
+const ACCOUNT: ParamSpec = param(
+    "account",
+    ParamType::String,
+    false,
+    "an account name (default: every account)",
 );
 
 /// The method table.
@@ -229,6 +254,63 @@ pub const METHODS: &[MethodSpec] = &[
         ),
     },
     MethodSpec {
+        method: Method::SyncNow,
+        name: "sync_now",
+        summary: "Daemon only: sync an account (or every account) now; returns at once",
+        params: &[ACCOUNT],
+        result: (
+            "woken",
+            "object",
+            "{accounts: [names of the accounts asked to sync]}",
+        ),
+    },
+    MethodSpec {
+        method: Method::AccountStatus,
+        name: "account_status",
+        summary: "Daemon only: where each account stands, with message counts per folder",
+        params: &[ACCOUNT],
+        result: (
+            "accounts",
+            "array",
+            "{name, kind, state (syncing, idle, retrying, stopped, disabled), last_sync, last_error, next_retry, messages, folders: [{folder, messages}]} objects",
+        ),
+    },
+    MethodSpec {
+        method: Method::Subscribe,
+        name: "subscribe",
+        summary: "Daemon only: push every later event to this connection as an `event` notification",
+        params: &[],
+        result: (
+            "subscription",
+            "object",
+            "{last_event}: events with a higher id follow as notifications",
+        ),
+    },
+    MethodSpec {
+        method: Method::GetNextEvents,
+        name: "get_next_events",
+        summary: "Daemon only: the events after an id, waiting for the next one when there is none yet",
+        params: &[
+            param(
+                "after",
+                ParamType::Integer,
+                false,
+                "the last event id seen (default: every event kept, the last 1,000)",
+            ),
+            param(
+                "timeout_ms",
+                ParamType::Integer,
+                false,
+                "how long to wait for an event (default 30000, at most 600000)",
+            ),
+        ],
+        result: (
+            "events",
+            "array",
+            "{id, time, kind, ...} objects, oldest first; empty when the wait ended without one",
+        ),
+    },
+    MethodSpec {
         method: Method::Discover,
         name: "rpc.discover",
         summary: "This API described as an OpenRPC document",
@@ -237,15 +319,32 @@ pub const METHODS: &[MethodSpec] = &[
     },
 ];
 
-/// Serves [`METHODS`] with an [`Api`]. Calls run on tokio's blocking
-/// threads, since the store and the index block.
+/// Serves [`METHODS`] with an [`Api`], and with the daemon's state when
+/// given. Calls run on tokio's blocking threads, since the store and the
+/// index block.
 pub struct ApiHandler {
     api: Arc<Api>,
+    daemon: Option<Arc<DaemonState>>,
 }
 
 impl ApiHandler {
+    /// The API methods; the daemon's own methods answer "not found".
     pub fn new(api: Arc<Api>) -> ApiHandler {
-        ApiHandler { api }
+        ApiHandler { api, daemon: None }
+    }
+
+    /// Also serves the daemon's methods, and reports tag changes as events.
+    pub fn with_daemon(mut self, daemon: Arc<DaemonState>) -> ApiHandler {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    fn tags_changed(&self, count: u64) {
+        if let Some(daemon) = &self.daemon
+            && count > 0
+        {
+            daemon.events.push(Event::TagsChanged { count });
+        }
     }
 }
 
@@ -255,7 +354,7 @@ impl Handler for ApiHandler {
         &self,
         method: &str,
         params: Option<Value>,
-        _connection: &Connection,
+        connection: &Connection,
     ) -> Result<Value, RpcError> {
         let spec = METHODS
             .iter()
@@ -269,10 +368,28 @@ impl Handler for ApiHandler {
             Method::GetMessage => run(api, params, &names, |api, p| api.get_message(&p)).await,
             Method::GetThread => run(api, params, &names, |api, p| api.get_thread(&p)).await,
             Method::ListTags => run(api, params, &names, |api, NoParams {}| api.list_tags()).await,
-            Method::Tag => run(api, params, &names, |api, p| api.tag(&p)).await,
-            Method::SetFlags => run(api, params, &names, |api, p| api.set_flags(&p)).await,
+            Method::Tag => {
+                let outcome = run_api(api, params, &names, |api, p| api.tag(&p)).await?;
+                self.tags_changed(outcome.changed);
+                encode(outcome)
+            }
+            Method::SetFlags => {
+                let outcome = run_api(api, params, &names, |api, p| api.set_flags(&p)).await?;
+                self.tags_changed(outcome.changed);
+                encode(outcome)
+            }
             Method::ListAccounts => {
                 run(api, params, &names, |api, NoParams {}| api.list_accounts()).await
+            }
+            Method::SyncNow | Method::AccountStatus | Method::Subscribe | Method::GetNextEvents => {
+                match &self.daemon {
+                    Some(daemon) => {
+                        super::daemon::call(daemon, spec.method, params, &names, connection).await
+                    }
+                    None => Err(RpcError::method_not_found(method).with_data(
+                        json!({"reason": "only the daemon, inboxd, serves this method"}),
+                    )),
+                }
             }
             Method::Discover => {
                 parse_params::<NoParams>(params, &names)?;
@@ -293,14 +410,31 @@ where
     P: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
 {
+    encode(run_api(api, params, names, call).await?)
+}
+
+/// Reads the parameters and runs `call` on a blocking thread.
+async fn run_api<P, R>(
+    api: Arc<Api>,
+    params: Option<Value>,
+    names: &[&str],
+    call: impl FnOnce(&Api, P) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, RpcError>
+where
+    P: DeserializeOwned + Send + 'static,
+    R: Send + 'static,
+{
     let params: P = parse_params(params, names)?;
-    let result = tokio::task::spawn_blocking(move || call(&api, params))
+    tokio::task::spawn_blocking(move || call(&api, params))
         .await
         .map_err(|error| {
             tracing::error!("an API call failed: {error}");
             RpcError::internal("the call failed unexpectedly; see the daemon log")
         })?
-        .map_err(RpcError::from)?;
+        .map_err(RpcError::from)
+}
+
+fn encode(result: impl Serialize) -> Result<Value, RpcError> {
     serde_json::to_value(result).map_err(RpcError::internal)
 }
 

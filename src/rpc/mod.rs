@@ -13,10 +13,15 @@
 //! The API methods ([`crate::api`]) are served by [`ApiHandler`] (method
 //! table in [`methods`], `rpc.discover` in [`discover`]), take the
 //! parameters of [`requests`] and return the shapes of [`dto`];
-//! [`RemoteApi`] calls them from synchronous code.
+//! [`RemoteApi`] calls them from synchronous code. The daemon adds its own
+//! methods ([`daemon`], shapes in [`daemon_dto`]) to the same table.
 
 pub mod client;
 mod connection;
+pub mod daemon;
+pub mod daemon_dto;
+#[cfg(test)]
+mod daemon_tests;
 pub mod discover;
 pub mod dto;
 pub mod error;

@@ -1,16 +1,23 @@
 //! Keeping IMAP accounts in sync: sync, push local flag changes, then wait in
-//! IDLE on INBOX until the server reports something or the account's poll
-//! interval passes (which also catches changes in other folders), and again.
+//! IDLE on INBOX until the server reports something, the account's poll
+//! interval passes (which also catches changes in other folders), or
+//! somebody asks for a sync ([`Wake`]); and again.
+//!
+//! Each account runs its own loop ([`keep_in_sync`]) with its own store
+//! connection; the syncs of all accounts, and every other writer of the
+//! process, take turns through one [`WriteLock`], so SQLite's write lock and
+//! tantivy's single index writer are never contended inside the process.
 //!
 //! Failures back off exponentially with jitter (2 s doubling up to 80 s); a
 //! login the server rejects stops that account until the user fixes it,
 //! instead of retrying in a loop.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::future::select_all;
 use inbox_connector_api::ConnectorError;
 use inbox_connector_imap::ImapConnector;
+use tokio::sync::Notify;
 
 use super::{Progress, PushReport, Report, SyncError, push_flags, sync_account};
 use crate::index::Index;
@@ -24,12 +31,22 @@ pub const DEFAULT_IDLE: Duration = Duration::from_secs(5 * 60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(80);
 
-/// One account kept in sync.
+/// The process-wide writer's turn: held by each sync and each tag or flag
+/// change, so one writes the store and the index at a time. Readers never
+/// take it.
+pub type WriteLock = Arc<tokio::sync::Mutex<()>>;
+
+/// Asks an account's loop for a sync now (`Wake::notify_one` keeps one
+/// request while the loop is busy, so none is lost).
+pub type Wake = Notify;
+
+/// One account kept in sync, with its own connection to the store.
 pub struct WatchedAccount {
     pub name: String,
     pub connector: ImapConnector,
     /// Longest wait between syncs (IDLE is re-issued at least this often).
     pub poll_interval: Duration,
+    store: Store,
     state: AccountState,
 }
 
@@ -51,11 +68,18 @@ pub enum AccountState {
 }
 
 impl WatchedAccount {
-    pub fn new(name: String, connector: ImapConnector, poll_interval: Duration) -> WatchedAccount {
+    /// An account due for its first sync, writing through `store`.
+    pub fn new(
+        name: String,
+        connector: ImapConnector,
+        poll_interval: Duration,
+        store: Store,
+    ) -> WatchedAccount {
         WatchedAccount {
             name,
             connector,
             poll_interval: poll_interval.clamp(Duration::from_secs(1), MAX_IDLE),
+            store,
             state: AccountState::Due,
         }
     }
@@ -63,10 +87,18 @@ impl WatchedAccount {
     pub fn state(&self) -> &AccountState {
         &self.state
     }
+
+    /// Makes the account due for a sync, whatever its state (a stopped
+    /// account tries again).
+    pub fn make_due(&mut self) {
+        self.state = AccountState::Due;
+    }
 }
 
 /// What the watcher tells its user.
 pub trait WatchObserver {
+    /// A sync begins (the writer's turn is taken).
+    fn started(&self, _account: &str) {}
     /// A sync (and push) finished.
     fn synced(&self, account: &str, report: &Report, pushed: &PushReport);
     /// A sync or wait failed; another attempt follows after `retry_in`, or
@@ -76,69 +108,85 @@ pub trait WatchObserver {
     fn progress(&self, account: &str) -> Box<dyn Progress + '_>;
 }
 
-/// Syncs every account, then waits and syncs again, until `shutdown` resolves.
-/// Returns when every account is stopped, or at shutdown.
+/// Keeps every account in sync until `shutdown` resolves or every account
+/// is stopped (`inbox sync --watch`).
 pub async fn watch(
-    store: &mut Store,
     index: &Index,
     accounts: &mut [WatchedAccount],
     observer: &dyn WatchObserver,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut shutdown = std::pin::pin!(shutdown);
+    let writes = WriteLock::default();
+    let wake = Wake::new();
+    let loops = accounts
+        .iter_mut()
+        .map(|account| keep_in_sync(index, account, observer, &writes, &wake));
+    tokio::select! {
+        biased;
+        () = shutdown => {}
+        _ = futures_util::future::join_all(loops) => {}
+    }
+}
+
+/// Syncs `account`, waits for a reason to sync again (the server, the poll
+/// interval, a retry coming due, `wake`), and again; returns when the
+/// account is stopped. Cancelling it (at an await point) never splits a
+/// batch from its cursor: each is one store transaction.
+pub async fn keep_in_sync(
+    index: &Index,
+    account: &mut WatchedAccount,
+    observer: &dyn WatchObserver,
+    writes: &tokio::sync::Mutex<()>,
+    wake: &Wake,
+) {
     loop {
-        tokio::select! {
-            biased;
-            () = &mut shutdown => return,
-            keep_going = round(store, index, accounts, observer) => {
-                if !keep_going {
-                    return;
+        if matches!(account.state, AccountState::Stopped { .. }) {
+            return;
+        }
+        sync_once(index, account, observer, writes).await;
+        loop {
+            match &account.state {
+                AccountState::Stopped { .. } => return,
+                AccountState::Due => break,
+                AccountState::Retrying { at, .. } => {
+                    let at = *at;
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at.into()) => {}
+                        () = wake.notified() => {}
+                    }
+                    break;
+                }
+                AccountState::Waiting => {
+                    let limit = account.poll_interval;
+                    let changed = tokio::select! {
+                        changed = account.connector.wait_for_change("INBOX", limit) => changed,
+                        () = wake.notified() => Ok(true),
+                    };
+                    match changed {
+                        Ok(_) => break,
+                        Err(error) => fail(account, SyncError::Connector(error), observer),
+                    }
                 }
             }
         }
     }
 }
 
-/// Syncs the accounts that are due, then waits until one is due again.
-/// False when no account can go on.
-async fn round(
-    store: &mut Store,
-    index: &Index,
-    accounts: &mut [WatchedAccount],
-    observer: &dyn WatchObserver,
-) -> bool {
-    for account in accounts.iter_mut() {
-        let due = match &account.state {
-            AccountState::Due => true,
-            AccountState::Retrying { at, .. } => *at <= Instant::now(),
-            AccountState::Waiting | AccountState::Stopped { .. } => false,
-        };
-        if due {
-            sync_once(store, index, account, observer).await;
-        }
-    }
-    if accounts
-        .iter()
-        .all(|account| matches!(account.state, AccountState::Stopped { .. }))
-    {
-        return false;
-    }
-    wait_for_any(accounts, observer).await;
-    true
-}
-
-/// Syncs one account and pushes its flag changes, whatever its state;
-/// the account is [`AccountState::Waiting`] afterwards if all went well.
+/// Syncs one account and pushes its flag changes, whatever its state,
+/// holding the writer's turn throughout; the account is
+/// [`AccountState::Waiting`] afterwards if all went well.
 pub async fn sync_once(
-    store: &mut Store,
     index: &Index,
     account: &mut WatchedAccount,
     observer: &dyn WatchObserver,
+    writes: &tokio::sync::Mutex<()>,
 ) {
+    let _writing = writes.lock().await;
+    observer.started(&account.name);
     let progress = observer.progress(&account.name);
     let result = async {
         let report = sync_account(
-            store,
+            &mut account.store,
             index,
             &mut account.connector,
             &account.name,
@@ -146,61 +194,17 @@ pub async fn sync_once(
             &*progress,
         )
         .await?;
-        let pushed = push_flags(store, &mut account.connector, &account.name).await?;
+        let pushed = push_flags(&mut account.store, &mut account.connector, &account.name).await?;
         Ok::<_, SyncError>((report, pushed))
     }
     .await;
     drop(progress);
     match result {
         Ok((report, pushed)) => {
-            observer.synced(&account.name, &report, &pushed);
             account.state = AccountState::Waiting;
+            observer.synced(&account.name, &report, &pushed);
         }
         Err(error) => fail(account, error, observer),
-    }
-}
-
-/// Waits in IDLE on every waiting account's INBOX (or until its poll
-/// interval passes), and until the earliest retry; marks what became due.
-async fn wait_for_any(accounts: &mut [WatchedAccount], observer: &dyn WatchObserver) {
-    let next_retry = accounts
-        .iter()
-        .filter_map(|account| match &account.state {
-            AccountState::Retrying { at, .. } => Some(*at),
-            _ => None,
-        })
-        .min();
-    let mut waits = Vec::new();
-    let mut waiting = Vec::new();
-    for (position, account) in accounts.iter_mut().enumerate() {
-        if account.state == AccountState::Waiting {
-            let limit = account.poll_interval;
-            waits.push(Box::pin(account.connector.wait_for_change("INBOX", limit)));
-            waiting.push(position);
-        }
-    }
-    let retry = async {
-        match next_retry {
-            Some(at) => tokio::time::sleep_until(at.into()).await,
-            None => std::future::pending().await,
-        }
-    };
-    if waits.is_empty() {
-        retry.await;
-        return;
-    }
-    let outcome = tokio::select! {
-        (result, index, _) = select_all(waits) => Some((waiting[index], result)),
-        () = retry => None,
-    };
-    match outcome {
-        Some((position, Ok(_))) => accounts[position].state = AccountState::Due,
-        Some((position, Err(error))) => fail(
-            &mut accounts[position],
-            SyncError::Connector(error),
-            observer,
-        ),
-        None => {}
     }
 }
 
