@@ -80,13 +80,20 @@ pub async fn sync_account(
     let cursor = Cursor(store.cursor(account)?);
     let mut writer = index.writer()?;
     catch_up_index(store, &mut writer, index.indexed_seq()?.unwrap_or(0))?;
+    let indexed = store.change_seq()?;
     let mut sink = PipelineSink::new(store, &mut writer, account, progress)?;
     let result = connector.sync(&cursor, &mut sink).await;
     let mut report = sink.finish()?;
-    // Whatever the connector's outcome, what was stored gets indexed.
-    writer.commit(store.change_seq()?)?;
+    // Whatever the connector's outcome, what was stored gets indexed (a sync
+    // that stored nothing commits nothing).
+    let latest = store.change_seq()?;
+    if latest != indexed {
+        writer.commit(latest)?;
+    }
     writer.finish()?;
-    index.reload()?;
+    if latest != indexed {
+        index.reload()?;
+    }
     result?;
     report.elapsed = started.elapsed();
     Ok(report)
