@@ -25,6 +25,9 @@ pub struct Body {
     pub received: Option<i64>,
 }
 
+/// Fetched bodies by UID; `None` when the server sent a message without one.
+pub type Bodies = BTreeMap<u32, Option<Body>>;
+
 /// The session plus the server address for messages.
 pub struct Folder<'a> {
     pub session: &'a mut Session,
@@ -110,26 +113,30 @@ impl Folder<'_> {
             .collect())
     }
 
-    /// Bodies, flags and arrival times of `uids` (ascending), without setting `\Seen`.
-    /// A UID missing from the answer was expunged meanwhile.
-    pub async fn bodies(
+    /// Asks for the bodies, flags and arrival times of `uids` (ascending),
+    /// without setting `\Seen`; the answer is read with
+    /// [`BodiesInFlight::receive`]. Meanwhile the server streams it into the
+    /// connection, so the caller can store the previous chunk.
+    pub async fn request_bodies(
         &mut self,
         uids: &[u32],
-    ) -> Result<BTreeMap<u32, Option<Body>>, ConnectorError> {
-        let fetches = self
-            .fetch(&uid_set(uids), "(UID BODY.PEEK[] FLAGS INTERNALDATE)")
-            .await?;
-        Ok(fetches
-            .iter()
-            .filter_map(|fetch| {
-                let body = fetch.body().map(|bytes| Body {
-                    bytes: bytes.to_vec(),
-                    flags: from_imap(fetch.flags()),
-                    received: fetch.internal_date().map(|date| date.timestamp()),
-                });
-                Some((fetch.uid?, body))
-            })
-            .collect())
+    ) -> Result<BodiesInFlight<'_>, ConnectorError> {
+        let address = self.address;
+        let command = "UID FETCH (UID BODY.PEEK[] FLAGS INTERNALDATE)".to_owned();
+        let timed_out = || format!("{address} stopped answering {command}");
+        let stream = within(
+            TIMEOUT,
+            timed_out,
+            self.session
+                .uid_fetch(uid_set(uids), "(UID BODY.PEEK[] FLAGS INTERNALDATE)"),
+        )
+        .await?
+        .map_err(|error| session_error(address, &command, &error))?;
+        Ok(BodiesInFlight {
+            stream: Box::pin(stream),
+            address,
+            command,
+        })
     }
 
     /// Runs `operation` (e.g. `+FLAGS.SILENT (\Seen)`) on `uids`.
@@ -158,6 +165,31 @@ impl Folder<'_> {
             .await?
             .map_err(|error| session_error(address, &command, &error))?;
         collect(stream, address, &command).await
+    }
+}
+
+/// A `UID FETCH` of bodies whose answer is on its way.
+pub struct BodiesInFlight<'a> {
+    stream: std::pin::Pin<Box<dyn Stream<Item = async_imap::error::Result<Fetch>> + Send + 'a>>,
+    address: &'a str,
+    command: String,
+}
+
+impl BodiesInFlight<'_> {
+    /// The bodies by UID; a UID missing from the answer was expunged meanwhile.
+    pub async fn receive(self) -> Result<Bodies, ConnectorError> {
+        let fetches = collect(self.stream, self.address, &self.command).await?;
+        Ok(fetches
+            .iter()
+            .filter_map(|fetch| {
+                let body = fetch.body().map(|bytes| Body {
+                    bytes: bytes.to_vec(),
+                    flags: from_imap(fetch.flags()),
+                    received: fetch.internal_date().map(|date| date.timestamp()),
+                });
+                Some((fetch.uid?, body))
+            })
+            .collect())
     }
 }
 

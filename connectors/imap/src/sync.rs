@@ -26,7 +26,7 @@ use inbox_connector_api::{Change, ConnectorError, Location, RawItem, SourceKind}
 
 use crate::batch::Batcher;
 use crate::cursor::FolderState;
-use crate::fetch::{self, Selected};
+use crate::fetch::{self, Bodies, Selected};
 use crate::folders::Folder;
 
 /// At most this many messages are fetched per command.
@@ -94,29 +94,20 @@ pub async fn sync_folder(
         .map(|(&uid, &size)| (uid, u64::from(size)))
         .collect();
     tracing::info!(folder = %folder.name, new = wanted.len(), "syncing folder");
+    // Each chunk is asked for before the previous one is stored, so the
+    // server sends while the sink works.
     let mut done = 0;
+    let mut received: Option<(Vec<u32>, Bodies)> = None;
     for chunk in chunks(&wanted) {
-        let mut bodies = server.bodies(&chunk).await?;
-        for uid in chunk {
-            let location = location(uid);
-            state.last_uid = state.last_uid.max(uid);
-            out.state.folders.insert(folder.name.clone(), state);
-            match bodies.remove(&uid) {
-                Some(Some(body)) => {
-                    let item = RawItem {
-                        location,
-                        source: SourceKind::Imap,
-                        bytes: body.bytes,
-                        flags: body.flags,
-                        received: body.received,
-                    };
-                    out.push(Change::New(item)).await?;
-                }
-                Some(None) => out.warn(&location, "the server sent no body for this message"),
-                None => {} // expunged since it was listed
-            }
-            done += 1;
+        let in_flight = server.request_bodies(&chunk).await?;
+        if let Some((uids, bodies)) = received.take() {
+            done += deliver(out, folder, selected.uidvalidity, &mut state, uids, bodies).await?;
+            tracing::info!(folder = %folder.name, done, total = wanted.len(), "fetched messages");
         }
+        received = Some((chunk, in_flight.receive().await?));
+    }
+    if let Some((uids, bodies)) = received {
+        done += deliver(out, folder, selected.uidvalidity, &mut state, uids, bodies).await?;
         tracing::info!(folder = %folder.name, done, total = wanted.len(), "fetched messages");
     }
     state.last_uid = state.last_uid.max(sizes.keys().copied().max().unwrap_or(0));
@@ -153,6 +144,42 @@ pub async fn sync_folder(
     state.modseq = selected.highest_modseq;
     out.state.folders.insert(folder.name.clone(), state);
     Ok(())
+}
+
+/// Hands one fetched chunk to the sink, moving the folder's cursor with
+/// each message; returns how many UIDs it covered.
+async fn deliver(
+    out: &mut Batcher<'_>,
+    folder: &Folder,
+    uidvalidity: u32,
+    state: &mut FolderState,
+    uids: Vec<u32>,
+    mut bodies: Bodies,
+) -> Result<usize, ConnectorError> {
+    let count = uids.len();
+    for uid in uids {
+        let location = Location {
+            folder: folder.name.clone(),
+            remote_id: remote_id(uidvalidity, uid),
+        };
+        state.last_uid = state.last_uid.max(uid);
+        out.state.folders.insert(folder.name.clone(), *state);
+        match bodies.remove(&uid) {
+            Some(Some(body)) => {
+                let item = RawItem {
+                    location,
+                    source: SourceKind::Imap,
+                    bytes: body.bytes,
+                    flags: body.flags,
+                    received: body.received,
+                };
+                out.push(Change::New(item)).await?;
+            }
+            Some(None) => out.warn(&location, "the server sent no body for this message"),
+            None => {} // expunged since it was listed
+        }
+    }
+    Ok(count)
 }
 
 /// The stored UIDs under `uidvalidity`, and the remote ids stored under any other.
