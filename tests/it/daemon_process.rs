@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use crate::accounts::vault_inbox;
 use crate::util::TestInbox;
 
-const DEADLINE: Duration = Duration::from_secs(15);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(15);
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -37,7 +37,7 @@ fn message(prefix: &str, n: usize) -> Vec<u8> {
 }
 
 /// Polls `check` until it gives a value, or fails after [`DEADLINE`].
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(value) = check() {
@@ -48,7 +48,7 @@ fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn add_account(inbox: &TestInbox, name: &str, include: &str) {
+pub(crate) fn add_account(inbox: &TestInbox, name: &str, include: &str) {
     let port = TLS_PORT.to_string();
     let cert = cert();
     let out = inbox.run_with_input(
@@ -80,7 +80,7 @@ fn add_account(inbox: &TestInbox, name: &str, include: &str) {
 }
 
 /// `inboxd` on `inbox`'s home, its log in `log`.
-fn start_daemon(inbox: &TestInbox, log: &Path) -> Child {
+pub(crate) fn start_daemon(inbox: &TestInbox, log: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_inboxd"))
         .env("INBOX_HOME", inbox.home())
         .env_remove("INBOX_PASSPHRASE_FILE")
@@ -92,7 +92,7 @@ fn start_daemon(inbox: &TestInbox, log: &Path) -> Child {
         .expect("start inboxd")
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([name, &child.id().to_string()])
         .status()
@@ -100,12 +100,17 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill {name}");
 }
 
-fn wait_exit(child: &mut Child) -> ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child) -> ExitStatus {
     eventually("the daemon to exit", || child.try_wait().expect("wait"))
 }
 
 /// Calls `method` on a fresh connection.
-fn call(runtime: &tokio::runtime::Runtime, socket: &Path, method: &str, params: Value) -> Value {
+pub(crate) fn call(
+    runtime: &tokio::runtime::Runtime,
+    socket: &Path,
+    method: &str,
+    params: Value,
+) -> Value {
     runtime.block_on(async {
         let mut client = Client::connect(socket).await.expect("connect");
         client
@@ -125,13 +130,13 @@ fn kinds(events: &Value) -> Vec<&str> {
 }
 
 /// A connection read line by line, for notifications and raw protocol.
-struct RawConnection {
+pub(crate) struct RawConnection {
     write: UnixStream,
     lines: BufReader<UnixStream>,
 }
 
 impl RawConnection {
-    fn open(socket: &Path) -> RawConnection {
+    pub(crate) fn open(socket: &Path) -> RawConnection {
         let stream = UnixStream::connect(socket).expect("connect");
         stream
             .set_read_timeout(Some(DEADLINE))
@@ -142,11 +147,11 @@ impl RawConnection {
         }
     }
 
-    fn send(&mut self, bytes: &[u8]) {
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.write.write_all(bytes).expect("send");
     }
 
-    fn read(&mut self) -> Value {
+    pub(crate) fn read(&mut self) -> Value {
         let mut line = String::new();
         self.lines.read_line(&mut line).expect("a line in time");
         serde_json::from_str(&line).unwrap_or_else(|error| panic!("{error}: {line:?}"))

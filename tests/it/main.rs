@@ -4,6 +4,7 @@
 mod accounts;
 mod cli;
 mod daemon;
+mod daemon_load;
 mod daemon_process;
 mod imap;
 mod import;
