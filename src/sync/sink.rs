@@ -13,8 +13,10 @@ use crate::store::{AccountId, NewMessage, Store, Write};
 
 /// Changes per store transaction.
 const BATCH_SIZE: usize = 1_000;
-/// Messages between index commits during a long sync.
+/// Messages between index commits during a long sync...
 const INDEX_COMMIT_EVERY: u64 = 20_000;
+/// ...or time, so mail becomes searchable while a first sync runs.
+const INDEX_COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 /// How many skip reasons a report keeps.
 const SKIP_EXAMPLES: usize = 5;
 
@@ -27,6 +29,7 @@ pub(super) struct PipelineSink<'a> {
     report: Report,
     done: u64,
     uncommitted: u64,
+    last_index_commit: std::time::Instant,
 }
 
 impl<'a> PipelineSink<'a> {
@@ -46,6 +49,7 @@ impl<'a> PipelineSink<'a> {
             report: Report::default(),
             done: 0,
             uncommitted: 0,
+            last_index_commit: std::time::Instant::now(),
         })
     }
 
@@ -90,7 +94,10 @@ impl<'a> PipelineSink<'a> {
         self.report.flags_changed += outcome.flags_changed as u64;
         self.report.gone += outcome.gone as u64;
         self.uncommitted += batch.changes.len() as u64;
-        if self.uncommitted >= INDEX_COMMIT_EVERY {
+        if self.uncommitted >= INDEX_COMMIT_EVERY
+            || self.last_index_commit.elapsed() >= INDEX_COMMIT_AFTER
+        {
+            self.last_index_commit = std::time::Instant::now();
             self.writer.commit(outcome.seq)?;
             self.uncommitted = 0;
         }
