@@ -59,6 +59,17 @@ pub enum StoreError {
     },
 }
 
+/// A `(folder, remote_id, flags)` row of `locations`.
+fn location_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Location, Flags)> {
+    Ok((
+        Location {
+            folder: row.get(0)?,
+            remote_id: row.get(1)?,
+        },
+        Flags::from_bits(row.get(2)?),
+    ))
+}
+
 /// A store's account id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AccountId(pub i64);
@@ -167,15 +178,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT folder, remote_id, flags FROM locations WHERE account_id = ?1")?;
-        let rows = stmt.query_map([account.0], |row| {
-            Ok((
-                Location {
-                    folder: row.get(0)?,
-                    remote_id: row.get(1)?,
-                },
-                Flags::from_bits(row.get(2)?),
-            ))
-        })?;
+        let rows = stmt.query_map([account.0], location_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

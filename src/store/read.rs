@@ -183,15 +183,7 @@ impl Store {
             "SELECT folder, remote_id, flags FROM locations WHERE message_id = ?1
              ORDER BY folder, remote_id",
         )?;
-        let rows = stmt.query_map([id.0], |row| {
-            Ok((
-                Location {
-                    folder: row.get(0)?,
-                    remote_id: row.get(1)?,
-                },
-                Flags::from_bits(row.get(2)?),
-            ))
-        })?;
+        let rows = stmt.query_map([id.0], super::location_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
