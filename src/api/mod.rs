@@ -70,6 +70,9 @@ pub struct Api {
     /// Held while this process changes tags (or syncs), so changes queue
     /// up instead of failing on the index writer lock.
     writes: WriteLock,
+    /// Read-only store connections kept open between calls, so SQLite
+    /// reads its schema and prepares statements once per connection.
+    readers: std::sync::Mutex<Vec<Store>>,
 }
 
 impl Api {
@@ -91,6 +94,7 @@ impl Api {
             index,
             reader_seq: AtomicI64::new(-1),
             writes: WriteLock::default(),
+            readers: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -106,16 +110,51 @@ impl Api {
         &self.index
     }
 
-    /// A read-only store connection, with the index caught up to it.
-    fn reader(&self) -> Result<Store, ApiError> {
-        let store = Store::open_for_reading(&self.home.store_path())?;
+    /// A read-only store connection (from the pool, else a new one), with
+    /// the index caught up to it.
+    fn reader(&self) -> Result<PooledReader<'_>, ApiError> {
+        let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
+        let store = match pooled {
+            Some(store) => store,
+            None => Store::open_for_reading(&self.home.store_path())?,
+        };
         self.catch_up(&store)?;
-        Ok(store)
+        Ok(PooledReader {
+            store: Some(store),
+            api: self,
+        })
     }
 
     /// A writing store connection.
     fn writer(&self) -> Result<Store, StoreError> {
         Store::open(&self.home.store_path())
+    }
+}
+
+/// A read-only store connection that goes back to the pool when dropped.
+struct PooledReader<'a> {
+    store: Option<Store>,
+    api: &'a Api,
+}
+
+/// Connections kept for reuse; more concurrent readers than this open their own.
+const POOLED_READERS: usize = 8;
+
+impl std::ops::Deref for PooledReader<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        self.store.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for PooledReader<'_> {
+    fn drop(&mut self) {
+        if let (Some(store), Ok(mut pool)) = (self.store.take(), self.api.readers.lock())
+            && pool.len() < POOLED_READERS
+        {
+            pool.push(store);
+        }
     }
 }
 
