@@ -72,18 +72,9 @@ ensure_packages
 
 # --- the Maildir (cached, shared with run.sh) -----------------------------
 
-MAILDIR=$BENCH_DIR/maildir
-mkdir -p "$BENCH_DIR"
-if [ ! -f "$BENCH_DIR/maildir.done" ]; then
-    log "building $MAILDIR"
-    rm -rf "$MAILDIR"
-    corpus_args=()
-    [ -n "${INBOX_TEST_CORPUS:-}" ] && corpus_args=(--corpus "$INBOX_TEST_CORPUS")
-    python3 "$here/make-maildir.py" "${corpus_args[@]}" "$MAILDIR" | tee "$BENCH_DIR/maildir.done" >&2
-else
-    log "reusing $MAILDIR ($(cat "$BENCH_DIR/maildir.done"))"
-fi
-MESSAGES=$(find "$MAILDIR/cur" -type f | wc -l)
+# shellcheck source=maildir.sh
+. "$here/maildir.sh"
+cached_maildir
 
 # --- the server: started or reused, the folder loaded once ------------------
 
