@@ -108,6 +108,17 @@ impl Store {
         Store::with_connection(conn)
     }
 
+    /// Another read-write connection to the same store file, for a thread
+    /// of its own.
+    pub fn reopen(&self) -> Result<Store, StoreError> {
+        match self.conn.path().filter(|path| !path.is_empty()) {
+            Some(path) => Store::open(Path::new(path)),
+            None => Err(StoreError::Sql(rusqlite::Error::InvalidPath(
+                "an in-memory store has no file to reopen".into(),
+            ))),
+        }
+    }
+
     fn with_connection(conn: Connection) -> Result<Store, StoreError> {
         // Cheap: zstd allocates its working memory on the first compression.
         let compressor =
@@ -171,6 +182,7 @@ impl Store {
     }
 
     /// Every stored location of an account with its flags: what a connector may skip.
+    #[cfg(test)]
     pub fn known_locations(
         &self,
         account: AccountId,
@@ -180,6 +192,31 @@ impl Store {
             .prepare("SELECT folder, remote_id, flags FROM locations WHERE account_id = ?1")?;
         let rows = stmt.query_map([account.0], location_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Remote id -> flags of every location of `account` in `folder`.
+    pub fn known_in_folder(
+        &self,
+        account: AccountId,
+        folder: &str,
+    ) -> Result<std::collections::HashMap<String, Flags>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT remote_id, flags FROM locations WHERE account_id = ?1 AND folder = ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![account.0, folder], |row| {
+            Ok((row.get(0)?, Flags::from_bits(row.get(1)?)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many locations `account` has in `folder`.
+    pub fn count_in_folder(&self, account: AccountId, folder: &str) -> Result<usize, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM locations WHERE account_id = ?1 AND folder = ?2",
+            rusqlite::params![account.0, folder],
+            |row| row.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 
     /// The account's saved sync cursor (empty before the first sync).

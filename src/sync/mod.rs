@@ -4,6 +4,7 @@
 //! batch with the connector's cursor; the index follows the store by change
 //! sequence number, so it can always be caught up or rebuilt from it.
 
+mod committer;
 mod indexer;
 mod push;
 mod sink;
@@ -15,7 +16,7 @@ use inbox_connector_api::{Connector, ConnectorError, Cursor};
 
 pub use indexer::{catch_up_index, reindex};
 pub use push::{PushReport, push_flags};
-use sink::PipelineSink;
+use sink::{Finished, PipelineSink};
 
 use crate::index::{Index, IndexError};
 use crate::store::{Store, StoreError};
@@ -29,6 +30,9 @@ pub enum SyncError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Connector(#[from] ConnectorError),
+    /// The thread that stores a sync's batches could not start, or stopped.
+    #[error("the sync's commit thread failed: {0}")]
+    CommitThread(std::io::Error),
 }
 
 /// What one sync did.
@@ -81,9 +85,13 @@ pub async fn sync_account(
     let mut writer = index.writer()?;
     catch_up_index(store, &mut writer, index.indexed_seq()?.unwrap_or(0))?;
     let indexed = store.change_seq()?;
-    let mut sink = PipelineSink::new(store, &mut writer, account, progress)?;
+    let mut sink = PipelineSink::new(store, writer, account, progress)?;
     let result = connector.sync(&cursor, &mut sink).await;
-    let mut report = sink.finish()?;
+    let Finished {
+        mut report,
+        mut writer,
+        failure,
+    } = sink.finish()?;
     // Whatever the connector's outcome, what was stored gets indexed (a sync
     // that stored nothing commits nothing).
     let latest = store.change_seq()?;
@@ -93,6 +101,9 @@ pub async fn sync_account(
     writer.finish()?;
     if latest != indexed {
         index.reload()?;
+    }
+    if let Some(error) = failure {
+        return Err(error);
     }
     result?;
     report.elapsed = started.elapsed();

@@ -1,115 +1,184 @@
-//! The [`Sink`] the pipeline gives connectors: normalizes, stores, indexes.
+//! The [`Sink`] the pipeline gives connectors: answers what is stored, and
+//! hands batches to the commit thread (module `committer`), which normalizes,
+//! stores and indexes them.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use inbox_connector_api::{Batch, Change, Flags, Location, Sink, SinkError};
 
-use super::{Progress, Report, SyncError, indexer};
+use super::committer::{Committer, Stored};
+use super::{Progress, Report, SyncError};
 use crate::index::IndexWriter;
-use crate::model::{Message, MessageId};
-use crate::normalize::normalize;
-use crate::store::{AccountId, NewMessage, Store, Write};
+use crate::store::{AccountId, Store, StoreError};
 
 /// Changes per store transaction.
 const BATCH_SIZE: usize = 1_000;
-/// Messages between index commits during a long sync...
-const INDEX_COMMIT_EVERY: u64 = 20_000;
-/// ...or time, so mail becomes searchable while a first sync runs.
-const INDEX_COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 /// How many skip reasons a report keeps.
 const SKIP_EXAMPLES: usize = 5;
 
 pub(super) struct PipelineSink<'a> {
+    /// The caller's connection: only reads what is known.
     store: &'a mut Store,
-    writer: &'a mut IndexWriter,
+    committer: Committer,
     account: AccountId,
-    known: HashMap<Location, Flags>,
+    known: KnownLocations,
     progress: &'a dyn Progress,
     report: Report,
+    /// Items handed over, and those stored.
+    handed_over: u64,
     done: u64,
-    uncommitted: u64,
-    last_index_commit: std::time::Instant,
+}
+
+/// A finished sink: what it did, the index writer back, and the failure of
+/// the last batch, if it failed (earlier failures reached the connector).
+pub(super) struct Finished {
+    pub report: Report,
+    pub writer: IndexWriter,
+    pub failure: Option<SyncError>,
 }
 
 impl<'a> PipelineSink<'a> {
     pub fn new(
         store: &'a mut Store,
-        writer: &'a mut IndexWriter,
+        writer: IndexWriter,
         account: AccountId,
         progress: &'a dyn Progress,
     ) -> Result<Self, SyncError> {
-        let known = store.known_locations(account)?;
+        let committer = Committer::start(store.reopen()?, writer, account)?;
         Ok(PipelineSink {
             store,
-            writer,
+            committer,
             account,
-            known,
+            known: KnownLocations::default(),
             progress,
             report: Report::default(),
+            handed_over: 0,
             done: 0,
-            uncommitted: 0,
-            last_index_commit: std::time::Instant::now(),
         })
     }
 
-    pub fn finish(self) -> Result<Report, SyncError> {
-        Ok(self.report)
+    /// Waits for the last batch and stops the commit thread.
+    pub fn finish(mut self) -> Result<Finished, SyncError> {
+        let failure = match self.committer.wait() {
+            Ok(stored) => {
+                self.count(stored);
+                None
+            }
+            Err(error) => Some(error),
+        };
+        let writer = self.committer.finish()?;
+        Ok(Finished {
+            report: self.report,
+            writer,
+            failure,
+        })
     }
 
-    fn store_batch(&mut self, batch: &Batch) -> Result<(), SyncError> {
-        let mut messages = normalize_all(&batch.changes).into_iter();
-        let writes: Vec<Write<'_>> = batch
-            .changes
-            .iter()
-            .map(|change| match change {
-                Change::New(item) => Write::New(Box::new(NewMessage {
-                    location: &item.location,
-                    source: item.source,
-                    raw: &item.bytes,
-                    flags: item.flags,
-                    received: item.received,
-                    message: messages.next().unwrap_or_default(),
-                })),
-                Change::Flags { location, flags } => Write::Flags {
-                    location,
-                    flags: *flags,
-                },
-                Change::Gone { location } => Write::Gone { location },
-            })
-            .collect();
-        let outcome = self
-            .store
-            .commit_batch(self.account, &writes, &batch.cursor.0)?;
-        let mut fresh: HashMap<MessageId, &Message> = HashMap::new();
-        for &(position, id) in &outcome.added {
-            if let Write::New(new) = &writes[position] {
-                self.report.with_warnings += u64::from(!new.message.warnings.is_empty());
-                fresh.insert(id, &new.message);
-            }
-        }
-        indexer::index_changes(self.store, self.writer, outcome.seq - 1, &fresh)?;
-        self.report.imported += outcome.added.len() as u64;
-        self.report.duplicates += outcome.duplicates as u64;
-        self.report.flags_changed += outcome.flags_changed as u64;
-        self.report.gone += outcome.gone as u64;
-        self.uncommitted += batch.changes.len() as u64;
-        if self.uncommitted >= INDEX_COMMIT_EVERY
-            || self.last_index_commit.elapsed() >= INDEX_COMMIT_AFTER
-        {
-            self.last_index_commit = std::time::Instant::now();
-            self.writer.commit(outcome.seq)?;
-            self.uncommitted = 0;
-        }
-        for change in &batch.changes {
-            match change {
-                Change::New(item) => self.known.insert(item.location.clone(), item.flags),
-                Change::Flags { location, flags } => self.known.insert(location.clone(), *flags),
-                Change::Gone { location } => self.known.remove(location),
+    fn count(&mut self, stored: Option<Stored>) {
+        let Some(stored) = stored else { return };
+        self.report.imported += stored.imported;
+        self.report.duplicates += stored.duplicates;
+        self.report.flags_changed += stored.flags_changed;
+        self.report.gone += stored.gone;
+        self.report.with_warnings += stored.with_warnings;
+        self.done = self.handed_over;
+        self.progress.advance(self.done);
+    }
+}
+
+/// What the store holds of the account, read one folder at a time when a
+/// connector first asks about it (a sync that skips unchanged folders never
+/// loads them), then kept up to date with each batch handed over.
+#[derive(Default)]
+struct KnownLocations {
+    folders: RefCell<HashMap<String, HashMap<String, Flags>>>,
+    /// The last batch handed over, which may not be stored yet: laid over a
+    /// folder read from the store meanwhile. `None` flags: gone.
+    in_flight: Vec<(Location, Option<Flags>)>,
+    /// A store read that failed; the next commit reports it. Until then the
+    /// folder looks empty, which costs refetching, never a duplicate (the
+    /// store deduplicates by content).
+    failure: RefCell<Option<StoreError>>,
+}
+
+impl KnownLocations {
+    fn with_folder<T: Default>(
+        &self,
+        store: &Store,
+        account: AccountId,
+        folder: &str,
+        read: impl FnOnce(&HashMap<String, Flags>) -> T,
+    ) -> T {
+        let mut folders = self.folders.borrow_mut();
+        if !folders.contains_key(folder) {
+            match store.known_in_folder(account, folder) {
+                Ok(mut loaded) => {
+                    for (location, flags) in &self.in_flight {
+                        if location.folder == folder {
+                            update(&mut loaded, &location.remote_id, *flags);
+                        }
+                    }
+                    folders.insert(folder.to_owned(), loaded);
+                }
+                Err(error) => {
+                    self.fail(error);
+                    return T::default();
+                }
             };
         }
-        Ok(())
+        folders.get(folder).map(read).unwrap_or_default()
     }
+
+    fn count(&self, store: &Store, account: AccountId, folder: &str) -> usize {
+        let loaded = self.folders.borrow().get(folder).map(HashMap::len);
+        if let Some(count) = loaded {
+            return count;
+        }
+        if self
+            .in_flight
+            .iter()
+            .any(|(location, _)| location.folder == folder)
+        {
+            return self.with_folder(store, account, folder, HashMap::len);
+        }
+        store
+            .count_in_folder(account, folder)
+            .unwrap_or_else(|error| {
+                self.fail(error);
+                0
+            })
+    }
+
+    /// Records a batch being handed over.
+    fn apply(&mut self, changes: &[Change]) {
+        self.in_flight = changes
+            .iter()
+            .map(|change| match change {
+                Change::New(item) => (item.location.clone(), Some(item.flags)),
+                Change::Flags { location, flags } => (location.clone(), Some(*flags)),
+                Change::Gone { location } => (location.clone(), None),
+            })
+            .collect();
+        let folders = self.folders.get_mut();
+        for (location, flags) in &self.in_flight {
+            if let Some(folder) = folders.get_mut(&location.folder) {
+                update(folder, &location.remote_id, *flags);
+            }
+        }
+    }
+
+    fn fail(&self, error: StoreError) {
+        self.failure.borrow_mut().get_or_insert(error);
+    }
+}
+
+fn update(folder: &mut HashMap<String, Flags>, remote_id: &str, flags: Option<Flags>) {
+    match flags {
+        Some(flags) => folder.insert(remote_id.to_owned(), flags),
+        None => folder.remove(remote_id),
+    };
 }
 
 fn change_location(change: &Change) -> &Location {
@@ -119,33 +188,6 @@ fn change_location(change: &Change) -> &Location {
     }
 }
 
-/// Normalizes the new items of a batch, in order, on all cores.
-fn normalize_all(changes: &[Change]) -> Vec<Message> {
-    let raws: Vec<&[u8]> = changes
-        .iter()
-        .filter_map(|change| match change {
-            Change::New(item) => Some(item.bytes.as_slice()),
-            Change::Flags { .. } | Change::Gone { .. } => None,
-        })
-        .collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = raws.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = raws
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|raw| normalize(raw)).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
 #[async_trait]
 impl Sink for PipelineSink<'_> {
     fn batch_size(&self) -> usize {
@@ -153,25 +195,38 @@ impl Sink for PipelineSink<'_> {
     }
 
     fn known(&self, location: &Location) -> Option<Flags> {
-        self.known.get(location).copied()
+        self.known
+            .with_folder(self.store, self.account, &location.folder, |folder| {
+                folder.get(&location.remote_id).copied()
+            })
     }
 
     fn known_in_folder(&self, folder: &str) -> Vec<String> {
         self.known
-            .keys()
-            .filter(|location| location.folder == folder)
-            .map(|location| location.remote_id.clone())
-            .collect()
+            .with_folder(self.store, self.account, folder, |folder| {
+                folder.keys().cloned().collect()
+            })
+    }
+
+    fn count_in_folder(&self, folder: &str) -> usize {
+        self.known.count(self.store, self.account, folder)
     }
 
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError> {
-        self.store_batch(&batch)
-            .map_err(|error| SinkError(error.to_string()))?;
-        self.done += batch.changes.len() as u64;
+        if let Some(error) = self.known.failure.take() {
+            return Err(SinkError(error.to_string()));
+        }
+        self.known.apply(&batch.changes);
         if let Some(change) = batch.changes.last() {
             self.progress.folder(&change_location(change).folder);
         }
-        self.progress.advance(self.done);
+        let count = batch.changes.len() as u64;
+        let previous = self
+            .committer
+            .hand_over(batch)
+            .map_err(|error| SinkError(error.to_string()))?;
+        self.count(previous);
+        self.handed_over += count;
         Ok(())
     }
 

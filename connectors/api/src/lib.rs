@@ -200,6 +200,13 @@ pub trait Sink: Send {
     /// The remote ids of every item stored in `folder`, in no particular order.
     fn known_in_folder(&self, folder: &str) -> Vec<String>;
 
+    /// How many items are stored in `folder`; a sink can answer this without
+    /// loading the folder's items, so a connector asks it first to skip an
+    /// unchanged folder cheaply.
+    fn count_in_folder(&self, folder: &str) -> usize {
+        self.known_in_folder(folder).len()
+    }
+
     /// Stores a batch and its cursor atomically.
     async fn commit(&mut self, batch: Batch) -> Result<(), SinkError>;
 

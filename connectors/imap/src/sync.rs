@@ -76,10 +76,10 @@ pub async fn sync_folder(
             uidvalidity: selected.uidvalidity,
             ..FolderState::default()
         });
-    let (current, stale) = stored_uids(out, &folder.name, selected.uidvalidity);
-    if unchanged(&state, &selected, current.len(), stale.len()) {
+    if unchanged(&state, &selected, out.sink().count_in_folder(&folder.name)) {
         return Ok(());
     }
+    let (current, stale) = stored_uids(out, &folder.name, selected.uidvalidity);
     let server_uids = server.all_uids().await?;
     let location = |uid| Location {
         folder: folder.name.clone(),
@@ -197,11 +197,13 @@ fn stored_uids(out: &Batcher<'_>, folder: &str, uidvalidity: u32) -> (HashSet<u3
     (current, stale)
 }
 
-/// Whether nothing in the folder changed since `state` was saved.
-fn unchanged(state: &FolderState, selected: &Selected, stored: usize, stale: usize) -> bool {
+/// Whether nothing in the folder changed since `state` was saved. `state`
+/// holds a mod-sequence only once a pass over the folder under the current
+/// UIDVALIDITY completed, and that pass reported every location of another
+/// UIDVALIDITY gone, so all `stored` locations are current ones.
+fn unchanged(state: &FolderState, selected: &Selected, stored: usize) -> bool {
     state.modseq.is_some()
         && state.modseq == selected.highest_modseq
-        && stale == 0
         && usize::try_from(selected.exists).is_ok_and(|exists| exists == stored)
 }
 

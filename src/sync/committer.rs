@@ -1,0 +1,211 @@
+//! The thread that normalizes, stores and indexes a sync's batches, so the
+//! connector fetches the next batch while the previous one is written.
+//!
+//! At most one batch is in the works: [`Committer::hand_over`] waits for the
+//! previous batch's outcome before it passes the next one on. Batches are
+//! stored in order, each in one transaction with its cursor, so a crash
+//! still resumes from the last stored batch.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use inbox_connector_api::{Batch, Change};
+
+use super::{SyncError, indexer};
+use crate::index::IndexWriter;
+use crate::model::{Message, MessageId};
+use crate::normalize::normalize;
+use crate::store::{AccountId, NewMessage, Store, Write};
+
+/// Messages between index commits during a long sync...
+const INDEX_COMMIT_EVERY: u64 = 20_000;
+/// ...or time, so mail becomes searchable while a first sync runs.
+const INDEX_COMMIT_AFTER: Duration = Duration::from_secs(5);
+
+/// What storing one batch did.
+#[derive(Debug, Default)]
+pub(super) struct Stored {
+    pub imported: u64,
+    pub duplicates: u64,
+    pub flags_changed: u64,
+    pub gone: u64,
+    pub with_warnings: u64,
+}
+
+/// A running commit thread.
+pub(super) struct Committer {
+    batches: Option<SyncSender<Batch>>,
+    outcomes: Receiver<Result<Stored, SyncError>>,
+    in_flight: bool,
+    thread: Option<JoinHandle<IndexWriter>>,
+}
+
+impl Committer {
+    /// Starts the thread; it owns `store` (a connection of its own) and
+    /// `writer` until [`Committer::finish`] gives the writer back.
+    pub fn start(
+        store: Store,
+        writer: IndexWriter,
+        account: AccountId,
+    ) -> Result<Committer, SyncError> {
+        let (batches, inbox) = sync_channel::<Batch>(0);
+        let (report, outcomes) = channel();
+        let thread = std::thread::Builder::new()
+            .name("inbox-commit".into())
+            .spawn(move || {
+                let mut work = Work {
+                    store,
+                    writer,
+                    account,
+                    uncommitted: 0,
+                    last_index_commit: Instant::now(),
+                };
+                for batch in inbox {
+                    let outcome = work.store_batch(&batch);
+                    let failed = outcome.is_err();
+                    if report.send(outcome).is_err() || failed {
+                        break;
+                    }
+                }
+                work.writer
+            })
+            .map_err(SyncError::CommitThread)?;
+        Ok(Committer {
+            batches: Some(batches),
+            outcomes,
+            in_flight: false,
+            thread: Some(thread),
+        })
+    }
+
+    /// Waits for the batch in the works, if any, then passes `batch` on.
+    /// Returns the outcome of the batch waited for.
+    pub fn hand_over(&mut self, batch: Batch) -> Result<Option<Stored>, SyncError> {
+        let previous = self.wait()?;
+        let sent = self.batches.as_ref().map(|batches| batches.send(batch));
+        match sent {
+            Some(Ok(())) => self.in_flight = true,
+            _ => return Err(self.stopped()),
+        }
+        Ok(previous)
+    }
+
+    /// The outcome of the batch in the works, once stored (`None` when
+    /// there is none).
+    pub fn wait(&mut self) -> Result<Option<Stored>, SyncError> {
+        if !std::mem::take(&mut self.in_flight) {
+            return Ok(None);
+        }
+        match self.outcomes.recv() {
+            Ok(outcome) => outcome.map(Some),
+            Err(_) => Err(self.stopped()),
+        }
+    }
+
+    /// Stops the thread and gives the index writer back.
+    pub fn finish(mut self) -> Result<IndexWriter, SyncError> {
+        self.batches = None;
+        let thread = self.thread.take().ok_or_else(|| self.stopped())?;
+        thread
+            .join()
+            .map_err(|panic| std::panic::resume_unwind(panic))
+    }
+
+    fn stopped(&mut self) -> SyncError {
+        self.batches = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            _ => SyncError::CommitThread(std::io::Error::other("it stopped early")),
+        }
+    }
+}
+
+/// The thread's side.
+struct Work {
+    store: Store,
+    writer: IndexWriter,
+    account: AccountId,
+    uncommitted: u64,
+    last_index_commit: Instant,
+}
+
+impl Work {
+    fn store_batch(&mut self, batch: &Batch) -> Result<Stored, SyncError> {
+        let mut messages = normalize_all(&batch.changes).into_iter();
+        let writes: Vec<Write<'_>> = batch
+            .changes
+            .iter()
+            .map(|change| match change {
+                Change::New(item) => Write::New(Box::new(NewMessage {
+                    location: &item.location,
+                    source: item.source,
+                    raw: &item.bytes,
+                    flags: item.flags,
+                    received: item.received,
+                    message: messages.next().unwrap_or_default(),
+                })),
+                Change::Flags { location, flags } => Write::Flags {
+                    location,
+                    flags: *flags,
+                },
+                Change::Gone { location } => Write::Gone { location },
+            })
+            .collect();
+        let outcome = self
+            .store
+            .commit_batch(self.account, &writes, &batch.cursor.0)?;
+        let mut stored = Stored {
+            imported: outcome.added.len() as u64,
+            duplicates: outcome.duplicates as u64,
+            flags_changed: outcome.flags_changed as u64,
+            gone: outcome.gone as u64,
+            with_warnings: 0,
+        };
+        let mut fresh: HashMap<MessageId, &Message> = HashMap::new();
+        for &(position, id) in &outcome.added {
+            if let Write::New(new) = &writes[position] {
+                stored.with_warnings += u64::from(!new.message.warnings.is_empty());
+                fresh.insert(id, &new.message);
+            }
+        }
+        indexer::index_changes(&self.store, &mut self.writer, outcome.seq - 1, &fresh)?;
+        self.uncommitted += batch.changes.len() as u64;
+        if self.uncommitted >= INDEX_COMMIT_EVERY
+            || self.last_index_commit.elapsed() >= INDEX_COMMIT_AFTER
+        {
+            self.last_index_commit = Instant::now();
+            self.writer.commit(outcome.seq)?;
+            self.uncommitted = 0;
+        }
+        Ok(stored)
+    }
+}
+
+/// Normalizes the new items of a batch, in order, on all cores.
+fn normalize_all(changes: &[Change]) -> Vec<Message> {
+    let raws: Vec<&[u8]> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::New(item) => Some(item.bytes.as_slice()),
+            Change::Flags { .. } | Change::Gone { .. } => None,
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = raws.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = raws
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(|raw| normalize(raw)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
