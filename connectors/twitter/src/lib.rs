@@ -1,0 +1,4 @@
+//! X direct messages.
+mod oauth1;
+mod settings;
+pub use settings::*;
