@@ -179,12 +179,19 @@ impl Directory {
             .filter(|id| !id.is_empty())
             .ok_or("no dm_conversation_id")?;
         let created_at = event.created_at.ok_or("no created_at")?;
-        // Join and leave events name who joined or left in participant_ids.
-        let sender_id = event
-            .sender_id
-            .or_else(|| event.participant_ids.first().cloned())
-            .ok_or("neither sender_id nor participant_ids")?;
+        // Join and leave events name who joined or left in participant_ids
+        // (sender_id, when present, is who added them).
+        let subject = match kind {
+            EventKind::MessageCreate => event.sender_id.clone(),
+            EventKind::ParticipantsJoin | EventKind::ParticipantsLeave => event
+                .participant_ids
+                .first()
+                .cloned()
+                .or_else(|| event.sender_id.clone()),
+        };
+        let sender_id = subject.ok_or("neither sender_id nor participant_ids")?;
         let mut participant_ids = vec![sender_id.clone()];
+        participant_ids.extend(event.sender_id);
         participant_ids.extend(event.participant_ids);
         participant_ids.extend(one_to_one_members(&conversation_id));
         let mut seen = std::collections::HashSet::new();
@@ -281,6 +288,15 @@ mod tests {
         assert_eq!(message.sender.username, None);
         assert_eq!(message.participants.len(), 1);
         assert_eq!(message.text, "");
+        let added = directory()
+            .resolve(event(
+                r#"{"id":"7","event_type":"ParticipantsJoin","participant_ids":["20"],"sender_id":"10",
+                    "dm_conversation_id":"1500","created_at":"2024-01-02T03:04:05.000Z"}"#,
+            ))
+            .unwrap();
+        assert_eq!(added.sender.username.as_deref(), Some("bo"));
+        let ids: Vec<&str> = added.participants.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, ["20", "10"]);
     }
 
     #[test]
