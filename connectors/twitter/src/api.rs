@@ -4,7 +4,7 @@
 use inbox_connector_api::ConnectorError;
 use reqwest::{StatusCode, Url};
 
-use crate::http::{Http, Reply};
+use crate::http::{Http, RateLimit, Reply};
 use crate::oauth1;
 use crate::oauth2;
 use crate::settings::{OAuth2Tokens, TokenStore, XCredentials};
@@ -15,6 +15,7 @@ pub(crate) struct Api {
     base: String,
     credentials: XCredentials,
     tokens: Box<dyn TokenStore>,
+    rate_limit: Option<RateLimit>,
 }
 
 impl Api {
@@ -29,7 +30,13 @@ impl Api {
             base,
             credentials,
             tokens,
+            rate_limit: None,
         }
+    }
+
+    /// The rate-limit state X reported with the last successful answer.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
     }
 
     /// `GET {base}{path}?{params}`: the body of a successful answer.
@@ -59,7 +66,10 @@ impl Api {
                 })
                 .await?;
             match reply.status {
-                status if status.is_success() => return Ok(reply.body),
+                status if status.is_success() => {
+                    self.rate_limit = reply.rate_limit.or(self.rate_limit);
+                    return Ok(reply.body);
+                }
                 StatusCode::UNAUTHORIZED => match &self.credentials {
                     XCredentials::OAuth2(tokens) if !renewed => {
                         let renewed_tokens =

@@ -19,6 +19,35 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 pub(crate) struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// The endpoint's rate-limit state, when X sent it.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// An endpoint's rate-limit state, from X's `x-rate-limit-*` headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window (`x-rate-limit-limit`), when sent.
+    pub limit: Option<u32>,
+    /// Requests left in the current window (`x-rate-limit-remaining`).
+    pub remaining: u32,
+    /// When the window resets, in Unix seconds (`x-rate-limit-reset`).
+    pub reset: i64,
+}
+
+impl RateLimit {
+    fn from_headers(headers: &reqwest::header::HeaderMap) -> Option<RateLimit> {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse::<i64>().ok())
+        };
+        Some(RateLimit {
+            limit: number("x-rate-limit-limit").and_then(|n| u32::try_from(n).ok()),
+            remaining: u32::try_from(number("x-rate-limit-remaining")?).ok()?,
+            reset: number("x-rate-limit-reset")?,
+        })
+    }
 }
 
 impl Reply {
@@ -76,8 +105,8 @@ impl Http {
             };
             match transient {
                 Transient::RateLimited { reset, reply } => {
-                    let wait = self.rate_limit_wait(what, reset, &reply)?;
                     rate_waits += 1;
+                    let wait = self.rate_limit_wait(what, reset, rate_waits, &reply)?;
                     if rate_waits > attempts {
                         return Err(ConnectorError::Network(format!(
                             "X kept rate-limiting {what} ({}) after {attempts} waits; the next sync will try again",
@@ -120,10 +149,11 @@ impl Http {
         &self,
         what: &str,
         reset: Option<i64>,
+        waits: u32,
         reply: &Reply,
     ) -> Result<Duration, ConnectorError> {
         let Some(reset) = reset else {
-            return Ok(self.retry.base_delay);
+            return Ok(jittered(backoff(self.retry.base_delay, waits)));
         };
         let reset_at = UNIX_EPOCH + Duration::from_secs(u64::try_from(reset).unwrap_or(0));
         let wait = reset_at
@@ -158,6 +188,7 @@ async fn try_once(request: RequestBuilder) -> Result<Reply, Transient> {
         .await
         .map_err(|error| Transient::Unreachable(chain(error)))?;
     let status = response.status();
+    let rate_limit = RateLimit::from_headers(response.headers());
     let reset = response
         .headers()
         .get("x-rate-limit-reset")
@@ -168,7 +199,11 @@ async fn try_once(request: RequestBuilder) -> Result<Reply, Transient> {
         .await
         .map_err(|error| Transient::Unreachable(chain(error)))?
         .to_vec();
-    let reply = Reply { status, body };
+    let reply = Reply {
+        status,
+        body,
+        rate_limit,
+    };
     if status == StatusCode::TOO_MANY_REQUESTS {
         Err(Transient::RateLimited { reset, reply })
     } else if status.is_server_error() {

@@ -32,6 +32,7 @@ use async_trait::async_trait;
 use inbox_connector_api::{Connector, ConnectorError, Cursor, Sink, SourceKind};
 use reqwest::Url;
 
+pub use crate::http::RateLimit;
 pub use crate::settings::{
     DEFAULT_API_BASE, OAuth1Keys, OAuth2Tokens, RetryPolicy, TokenStore, XCredentials, XSettings,
 };
@@ -70,6 +71,13 @@ impl XConnector {
         Ok(XConnector {
             api: Api::new(http, base, settings.credentials, tokens),
         })
+    }
+
+    /// The DM endpoint's rate-limit state as X reported it on the last
+    /// successful request (`None` before one), so a scheduler can poll no
+    /// faster than X allows: one sync costs one request per page.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.api.rate_limit()
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use inbox_connector_api::dm::EventKind;
 use inbox_connector_api::testing::{RecordingSink, check_conformance};
 use inbox_connector_api::{Change, Connector, ConnectorError, Cursor, Location, SourceKind};
-use inbox_connector_x::XCredentials;
+use inbox_connector_x::{RateLimit, XCredentials};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -259,23 +259,38 @@ async fn rate_limit_is_waited_out_until_the_reset() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    serve_page(
-        &server,
-        None,
-        page(
-            vec![message(301, GROUP, "100", "after the wait")],
-            &["100"],
-            None,
-        ),
-    )
-    .await;
+    let next_window = reset + 900;
+    page_mock(None)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-rate-limit-limit", "15")
+                .insert_header("x-rate-limit-remaining", "14")
+                .insert_header("x-rate-limit-reset", next_window.to_string().as_str())
+                .set_body_json(page(
+                    vec![message(301, GROUP, "100", "after the wait")],
+                    &["100"],
+                    None,
+                )),
+        )
+        .mount(&server)
+        .await;
 
     let started = Instant::now();
     let mut sink = RecordingSink::new(100);
-    oauth1_connector(&server)
+    let mut connector = oauth1_connector(&server);
+    assert_eq!(connector.rate_limit(), None);
+    connector
         .sync(&Cursor::default(), &mut sink)
         .await
         .expect("sync");
+    assert_eq!(
+        connector.rate_limit(),
+        Some(RateLimit {
+            limit: Some(15),
+            remaining: 14,
+            reset: i64::try_from(next_window).unwrap(),
+        })
+    );
     let retried_at = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     assert!(
         retried_at >= Duration::from_secs(reset),
