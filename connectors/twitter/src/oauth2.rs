@@ -180,7 +180,7 @@ async fn request_tokens(
     form: &[(&str, &str)],
     action: &str,
 ) -> Result<Granted, ConnectorError> {
-    let url = format!("{api_base}{TOKEN_PATH}");
+    let url = format!("{}{TOKEN_PATH}", api_base.trim_end_matches('/'));
     let what = format!("POST {TOKEN_PATH}");
     let reply = http
         .send(&what, || {

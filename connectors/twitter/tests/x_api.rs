@@ -766,7 +766,7 @@ async fn authorization_code_is_exchanged_for_a_token_pair() {
         .mount(&server)
         .await;
     let tokens = inbox_connector_x::oauth2::exchange_code(
-        &server.uri(),
+        &format!("{}/", server.uri()),
         "client-1",
         None,
         "the-code",
