@@ -88,12 +88,12 @@ impl Folder<'_> {
     /// The size in bytes of every message with a UID above `after`.
     pub async fn sizes_after(&mut self, after: u32) -> Result<BTreeMap<u32, u32>, ConnectorError> {
         let range = format!("{}:*", after.saturating_add(1));
-        let fetches = self.fetch(&range, "(UID RFC822.SIZE)").await?;
-        Ok(fetches
-            .iter()
-            .filter_map(|fetch| Some((fetch.uid?, fetch.size.unwrap_or(0))))
-            .filter(|(uid, _)| *uid > after)
-            .collect())
+        let sizes = self
+            .fetch(&range, "(UID RFC822.SIZE)", |fetch| {
+                Some((fetch.uid?, fetch.size.unwrap_or(0)))
+            })
+            .await?;
+        Ok(sizes.into_iter().filter(|(uid, _)| *uid > after).collect())
     }
 
     /// Flags of the messages in `uids` (a UID set), or of those changed since `modseq`.
@@ -106,11 +106,10 @@ impl Folder<'_> {
             Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
             None => "(UID FLAGS)".to_owned(),
         };
-        let fetches = self.fetch(uids, &query).await?;
-        Ok(fetches
-            .iter()
-            .filter_map(|fetch| Some((fetch.uid?, from_imap(fetch.flags()))))
-            .collect())
+        self.fetch(uids, &query, |fetch| {
+            Some((fetch.uid?, from_imap(fetch.flags())))
+        })
+        .await
     }
 
     /// Asks for the bodies, flags and arrival times of `uids` (ascending),
@@ -157,14 +156,20 @@ impl Folder<'_> {
         Ok(())
     }
 
-    async fn fetch(&mut self, set: &str, query: &str) -> Result<Vec<Fetch>, ConnectorError> {
+    /// Sends `UID FETCH set query` and keeps what `keep` takes from each answer.
+    async fn fetch<T>(
+        &mut self,
+        set: &str,
+        query: &str,
+        keep: impl FnMut(&Fetch) -> Option<T>,
+    ) -> Result<Vec<T>, ConnectorError> {
         let address = self.address;
         let command = format!("UID FETCH {query}");
         let timed_out = || format!("{address} stopped answering {command}");
         let stream = within(TIMEOUT, timed_out, self.session.uid_fetch(set, query))
             .await?
             .map_err(|error| session_error(address, &command, &error))?;
-        collect(stream, address, &command).await
+        collect(stream, address, &command, keep).await
     }
 }
 
@@ -178,27 +183,29 @@ pub struct BodiesInFlight<'a> {
 impl BodiesInFlight<'_> {
     /// The bodies by UID; a UID missing from the answer was expunged meanwhile.
     pub async fn receive(self) -> Result<Bodies, ConnectorError> {
-        let fetches = collect(self.stream, self.address, &self.command).await?;
-        Ok(fetches
-            .iter()
-            .filter_map(|fetch| {
-                let body = fetch.body().map(|bytes| Body {
-                    bytes: bytes.to_vec(),
-                    flags: from_imap(fetch.flags()),
-                    received: fetch.internal_date().map(|date| date.timestamp()),
-                });
-                Some((fetch.uid?, body))
-            })
-            .collect())
+        let bodies = collect(self.stream, self.address, &self.command, |fetch| {
+            let body = fetch.body().map(|bytes| Body {
+                bytes: bytes.to_vec(),
+                flags: from_imap(fetch.flags()),
+                received: fetch.internal_date().map(|date| date.timestamp()),
+            });
+            Some((fetch.uid?, body))
+        })
+        .await?;
+        Ok(bodies.into_iter().collect())
     }
 }
 
-/// Reads every answer of `stream`, allowing [`TIMEOUT`] between two of them.
-async fn collect(
+/// Reads every answer of `stream`, allowing [`TIMEOUT`] between two of them,
+/// and keeps what `keep` takes from each. Each answer holds a buffer of its
+/// own (4 KiB at least), so answers are dropped as they come: a `1:*` flags
+/// fetch of 30,000 messages would otherwise hold 120 MB.
+async fn collect<T>(
     mut stream: impl Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
     address: &str,
     command: &str,
-) -> Result<Vec<Fetch>, ConnectorError> {
+    mut keep: impl FnMut(&Fetch) -> Option<T>,
+) -> Result<Vec<T>, ConnectorError> {
     let mut out = Vec::new();
     loop {
         let next = within(
@@ -209,7 +216,7 @@ async fn collect(
         .await?
         .map_err(|error| session_error(address, command, &error))?;
         match next {
-            Some(fetch) => out.push(fetch),
+            Some(fetch) => out.extend(keep(&fetch)),
             None => return Ok(out),
         }
     }
