@@ -39,11 +39,14 @@ pub async fn list(session: &mut Session, address: &str) -> Result<Vec<Folder>, C
     Ok(folders)
 }
 
-/// `server_name` with `/` between levels and no empty level.
+/// `server_name` in Unicode (modified UTF-7 decoded, where it is valid),
+/// with `/` between levels and no empty level.
 fn normalise(server_name: &str, delimiter: Option<&str>) -> String {
+    let decoded = crate::mutf7::decode(server_name);
+    let unicode = decoded.as_deref().unwrap_or(server_name);
     let parts: Vec<&str> = match delimiter {
-        Some(delimiter) if !delimiter.is_empty() => server_name.split(delimiter).collect(),
-        _ => vec![server_name],
+        Some(delimiter) if !delimiter.is_empty() => unicode.split(delimiter).collect(),
+        _ => vec![unicode],
     };
     parts
         .into_iter()
@@ -86,5 +89,7 @@ mod tests {
         assert_eq!(normalise("a/b", Some("/")), "a/b");
         assert_eq!(normalise("Lone", None), "Lone");
         assert_eq!(normalise("a..b.", Some(".")), "a/b");
+        assert_eq!(normalise("INBOX.Entw&APw-rfe", Some(".")), "INBOX/Entwürfe");
+        assert_eq!(normalise("Tom &- Jerry", Some("/")), "Tom & Jerry");
     }
 }

@@ -32,6 +32,7 @@ mod fetch;
 mod flags;
 mod folders;
 mod idle;
+mod mutf7;
 mod push;
 mod settings;
 mod sync;

@@ -14,6 +14,8 @@ async fn implicit_tls_with_the_ca_file_logs_in_and_lists_folders() {
     admin.create("a/b").await;
     // A level that only exists as a parent is not selectable and not listed.
     admin.create("p/q").await;
+    // Non-ASCII names travel in modified UTF-7 and are shown decoded.
+    admin.create("Entw&APw-rfe").await;
     let info = ImapConnector::new(settings(&prefix))
         .check_login()
         .await
@@ -24,7 +26,7 @@ async fn implicit_tls_with_the_ca_file_logs_in_and_lists_folders() {
         "{info:?}"
     );
     let names: Vec<&str> = info.folders.iter().map(|f| f.name.as_str()).collect();
-    let expected = ["a", "a/b", "p/q"].map(|name| format!("{prefix}/{name}"));
+    let expected = ["Entwürfe", "a", "a/b", "p/q"].map(|name| format!("{prefix}/{name}"));
     assert_eq!(names, expected);
     admin.cleanup().await;
 }
