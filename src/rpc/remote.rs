@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,11 +23,21 @@ use super::requests::{
 use crate::api::{ApiError, Methods};
 use crate::index::QueryError;
 
+/// How long a read (search, show, ...) may take before the daemon is
+/// declared unresponsive.
+const READ_PATIENCE: Duration = Duration::from_secs(60);
+/// Writes (tag, set_flags) wait for the writer's turn, which a long first
+/// sync holds for its whole length.
+const WRITE_PATIENCE: Duration = Duration::from_secs(30 * 60);
+
 /// A connection to the daemon, used from synchronous code (it runs its own
 /// single-threaded tokio runtime).
 pub struct RemoteApi {
     runtime: tokio::runtime::Runtime,
-    client: Mutex<Client>,
+    /// `None` once a call timed out: a late answer could be taken for the
+    /// next call's, so the connection is given up.
+    client: Mutex<Option<Client>>,
+    patience: [Duration; 2],
 }
 
 impl RemoteApi {
@@ -39,11 +50,19 @@ impl RemoteApi {
         match runtime.block_on(Client::connect(socket)) {
             Ok(client) => Ok(Some(RemoteApi {
                 runtime,
-                client: Mutex::new(client),
+                client: Mutex::new(Some(client)),
+                patience: [READ_PATIENCE, WRITE_PATIENCE],
             })),
             Err(ClientError::NotRunning { .. }) => Ok(None),
             Err(error) => Err(error),
         }
+    }
+
+    /// The same connection with other time limits for reads and writes.
+    #[cfg(test)]
+    pub(super) fn with_patience(mut self, read: Duration, write: Duration) -> RemoteApi {
+        self.patience = [read, write];
+        self
     }
 
     fn call<P: Serialize, R: DeserializeOwned>(
@@ -54,17 +73,31 @@ impl RemoteApi {
         let params = serde_json::to_value(params).map_err(|error| {
             ApiError::Failed(format!("cannot encode the {method} parameters: {error}"))
         })?;
-        let mut client = self
+        let mut slot = self
             .client
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let result = self
-            .runtime
-            .block_on(client.call(method, Some(params)))
-            .map_err(|error| match error {
-                ClientError::Rpc(error) => api_error(error),
-                other => ApiError::Failed(other.to_string()),
-            })?;
+        let client = slot.as_mut().ok_or_else(|| {
+            ApiError::Failed(
+                "the connection to the inbox daemon was given up after a timeout".into(),
+            )
+        })?;
+        let patience = self.patience[usize::from(matches!(method, "tag" | "set_flags"))];
+        let answer = self.runtime.block_on(async {
+            tokio::time::timeout(patience, client.call(method, Some(params))).await
+        });
+        let Ok(answer) = answer else {
+            *slot = None;
+            return Err(ApiError::Failed(format!(
+                "the inbox daemon did not answer {method} within {} s; see its log \
+                 (`journalctl --user -u inboxd`), or stop it to work without it",
+                patience.as_secs_f64()
+            )));
+        };
+        let result = answer.map_err(|error| match error {
+            ClientError::Rpc(error) => api_error(error),
+            other => ApiError::Failed(other.to_string()),
+        })?;
         serde_json::from_value(result).map_err(|error| {
             ApiError::Failed(format!(
                 "the inbox daemon answered {method} with an unexpected result ({error}); \

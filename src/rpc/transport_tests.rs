@@ -234,3 +234,34 @@ fn the_wire_format_and_the_discovery_document() {
         assert_eq!(error.code, -32601);
     });
 }
+
+#[test]
+fn a_daemon_that_never_answers_times_out_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("rpc.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // Accepts, reads nothing, answers nothing.
+    let silent = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let remote = RemoteApi::connect(&socket)
+        .unwrap()
+        .expect("something listens")
+        .with_patience(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_millis(300),
+        );
+    let _held = silent.join().unwrap().unwrap();
+    let started = std::time::Instant::now();
+    let Err(ApiError::Failed(message)) = remote.count(&CountParams { query: "*".into() }) else {
+        panic!("expected a timeout");
+    };
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        message.contains("did not answer count within 0.2 s"),
+        "{message}"
+    );
+    // The connection is given up: a late answer cannot be taken for another call's.
+    let Err(ApiError::Failed(again)) = remote.list_tags() else {
+        panic!("expected the connection to be given up");
+    };
+    assert!(again.contains("given up"), "{again}");
+}
