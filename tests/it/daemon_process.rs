@@ -328,6 +328,21 @@ fn inboxd_syncs_serves_and_stops_cleanly() {
     });
     assert_eq!(names, ["alice", "second"]);
 
+    // ...and lets go of one removed meanwhile.
+    let out = inbox.run(&["account", "remove", "second"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    signal(&daemon, "-HUP");
+    eventually("the removed account gone", || {
+        let status = call(&runtime, &socket, "account_status", json!({}));
+        (status.as_array().unwrap().len() == 1).then_some(())
+    });
+    let status = call(&runtime, &socket, "account_status", json!({}));
+    assert_eq!(status[0]["name"], "alice");
+
     // SIGTERM: exit status 0, socket removed.
     signal(&daemon, "-TERM");
     let status = wait_exit(&mut daemon);
