@@ -17,6 +17,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod export;
 pub mod home;
 pub mod index;
 pub mod model;

@@ -2,6 +2,7 @@
 
 mod account;
 mod daemon;
+mod export;
 mod format;
 mod import;
 mod maintenance;
@@ -81,6 +82,24 @@ enum Command {
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Write messages out: raw mail exactly as stored, in an mbox file, a
+    /// Maildir or JSON Lines, with their tags and flags in `OUTPUT.tags`.
+    Export {
+        /// Only messages matching this query (default: all).
+        #[arg(num_args = 0..)]
+        query: Vec<String>,
+        #[arg(long, value_enum)]
+        format: export::FormatArg,
+        /// File (mbox, json) or directory (maildir) to create; never overwritten.
+        #[arg(long, short, value_name = "PATH")]
+        output: PathBuf,
+        /// Only this account's messages.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// Save and restore tags (notmuch's dump format).
+    #[command(subcommand)]
+    Tags(export::TagsCommand),
     /// Sync configured accounts now (all of them, or those named), then push
     /// local flag changes back to their servers.
     Sync {
@@ -142,6 +161,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id, json, raw } => search::show(&home, id, json, raw),
         Command::Thread { id, json } => search::thread(&home, id, json),
         Command::Tag { args } => tag::run(&home, &args),
+        Command::Export {
+            query,
+            format,
+            output,
+            account,
+        } => export::run(&home, &query, account.as_deref(), format, &output),
+        Command::Tags(command) => export::tags(&home, &command),
         Command::Sync { watch, accounts } => {
             let config = Config::load(&home.config_path())?;
             let access = VaultAccess::new(&home, &config, cli.passphrase_fd);

@@ -1,0 +1,231 @@
+//! `inbox export`, `inbox tags dump` and `inbox tags restore`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+
+use super::open_store_for_reading;
+use super::progress::Bar;
+use super::search::{answer, connect};
+use crate::api::Methods;
+use crate::export::{self, Format, dump};
+use crate::home::Home;
+use crate::model::MessageId;
+use crate::rpc::requests::{CountParams, SearchParams, SortParam, TagParams};
+use crate::sync::Progress;
+
+/// Ids fetched per search call.
+const PAGE: usize = 1_000;
+/// Message-IDs per tag call when restoring.
+const RESTORE_CHUNK: usize = 200;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum FormatArg {
+    Mbox,
+    Maildir,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(super) enum TagsCommand {
+    /// Print every message's tags as `+tag ... -- id:MESSAGE-ID` lines
+    /// (notmuch's dump format; flags appear as `unread`, `flagged`, ...).
+    Dump {
+        /// Only messages matching this query (default: all).
+        #[arg(num_args = 0..)]
+        query: Vec<String>,
+        /// Write to FILE (created 0600) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Set the tags and flags of the messages named in a dump to exactly
+    /// those listed (messages not found are counted and skipped).
+    Restore {
+        /// The dump (default: standard input).
+        file: Option<PathBuf>,
+    },
+}
+
+/// `inbox export [QUERY] --format F --output PATH [--account NAME]`.
+pub(super) fn run(
+    home: &Home,
+    query: &[String],
+    account: Option<&str>,
+    format: FormatArg,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let query = scoped_query(query, account);
+    let api = connect(home)?;
+    let Some(ids) = matching_ids(api.as_ref(), &query)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let store = open_store_for_reading(home)?;
+    let format = match format {
+        FormatArg::Mbox => Format::Mbox,
+        FormatArg::Maildir => Format::Maildir,
+        FormatArg::Json => Format::Json,
+    };
+    let bar = Bar::new("exporting");
+    let report = export::export(&store, &ids, format, output, &|done| bar.advance(done))?;
+    drop(bar);
+    println!(
+        "exported {} messages ({:.1} MB) to {}; tags and flags in {} (`inbox tags restore {}` reads them back)",
+        report.messages,
+        report.bytes as f64 / 1e6,
+        output.display(),
+        report.dump.display(),
+        report.dump.display(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inbox tags dump|restore`.
+pub(super) fn tags(home: &Home, command: &TagsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TagsCommand::Dump { query, output } => dump_tags(home, query, output.as_deref()),
+        TagsCommand::Restore { file } => restore_tags(home, file.as_deref()),
+    }
+}
+
+fn dump_tags(home: &Home, query: &[String], output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let api = connect(home)?;
+    let Some(ids) = matching_ids(api.as_ref(), &scoped_query(query, None))? else {
+        return Ok(ExitCode::from(2));
+    };
+    let store = open_store_for_reading(home)?;
+    let mut out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            create_private(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut without_id = 0;
+    for page in ids.chunks(PAGE) {
+        for summary in store.summaries(page)? {
+            match dump::line(&summary) {
+                Some(line) => writeln!(out, "{line}")?,
+                None => without_id += 1,
+            }
+        }
+    }
+    out.flush()?;
+    if without_id > 0 {
+        eprintln!("inbox: {without_id} messages have no Message-ID and cannot be named in a dump");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore_tags(home: &Home, file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let input: Box<dyn BufRead> = match file {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    // Messages with the same tags are restored together.
+    let mut by_tags: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (number, line) in input.lines().enumerate() {
+        let line = line.context("cannot read the dump")?;
+        match dump::parse(&line) {
+            Ok(Some(mut entry)) => {
+                entry.tags.sort();
+                entry.tags.dedup();
+                by_tags
+                    .entry(entry.tags)
+                    .or_default()
+                    .push(entry.message_id);
+            }
+            Ok(None) => {}
+            Err(reason) => bail!("line {}: {reason}: {line}", number + 1),
+        }
+    }
+    let api = connect(home)?;
+    let known: Vec<String> = api.list_tags()?.into_iter().map(|tag| tag.tag).collect();
+    let (mut matched, mut changed, mut named) = (0, 0, 0);
+    for (tags, message_ids) in &by_tags {
+        let mut remove: Vec<String> = ["unread", "flagged", "replied", "draft", "deleted"]
+            .iter()
+            .map(|&flag| flag.to_owned())
+            .chain(known.iter().cloned())
+            .filter(|tag| !tags.contains(tag))
+            .collect();
+        remove.sort();
+        remove.dedup();
+        for chunk in message_ids.chunks(RESTORE_CHUNK) {
+            let query = chunk
+                .iter()
+                .filter(|id| !id.contains('"'))
+                .map(|id| format!("id:\"{id}\""))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            named += chunk.len();
+            if query.is_empty() {
+                continue;
+            }
+            let Some(outcome) = answer(api.tag(&TagParams {
+                query,
+                add: tags.clone(),
+                remove: remove.clone(),
+            }))?
+            else {
+                return Ok(ExitCode::from(2));
+            };
+            matched += outcome.matched;
+            changed += outcome.changed;
+        }
+    }
+    println!("{named} messages named in the dump, {matched} found, {changed} changed");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The user's query (default every message), limited to `account`.
+fn scoped_query(query: &[String], account: Option<&str>) -> String {
+    let query = if query.is_empty() {
+        "*".to_owned()
+    } else {
+        query.join(" ")
+    };
+    match account {
+        Some(account) => format!("account:\"{account}\" and ({query})"),
+        None => query,
+    }
+}
+
+/// Every message matching `query`, oldest first; `None` after a query error
+/// was printed.
+fn matching_ids(api: &dyn Methods, query: &str) -> anyhow::Result<Option<Vec<MessageId>>> {
+    let Some(total) = answer(api.count(&CountParams {
+        query: query.to_owned(),
+    }))?
+    else {
+        return Ok(None);
+    };
+    let mut ids = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    while (ids.len() as u64) < total {
+        let page = api.search(&SearchParams {
+            query: query.to_owned(),
+            limit: PAGE,
+            offset: ids.len(),
+            sort: SortParam::OldestFirst,
+            snippets: false,
+        })?;
+        if page.messages.is_empty() {
+            break;
+        }
+        ids.extend(page.messages.iter().map(|hit| MessageId(hit.summary.id)));
+    }
+    Ok(Some(ids))
+}
+
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
