@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use inbox_connector_api::{Batch, Change, Flags, Location, Sink, SinkError};
+use inbox_connector_api::{Batch, Change, Flags, Location, Sink, SinkError, SourceKind};
 
 use super::{Progress, Report, SyncError, indexer};
 use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
-use crate::normalize::normalize;
+use crate::normalize::normalize_item;
 use crate::store::{AccountId, NewMessage, Store, Write};
 
 /// Changes per store transaction.
@@ -121,10 +121,10 @@ fn change_location(change: &Change) -> &Location {
 
 /// Normalizes the new items of a batch, in order, on all cores.
 fn normalize_all(changes: &[Change]) -> Vec<Message> {
-    let raws: Vec<&[u8]> = changes
+    let raws: Vec<(SourceKind, &[u8])> = changes
         .iter()
         .filter_map(|change| match change {
-            Change::New(item) => Some(item.bytes.as_slice()),
+            Change::New(item) => Some((item.source, item.bytes.as_slice())),
             Change::Flags { .. } | Change::Gone { .. } => None,
         })
         .collect();
@@ -133,7 +133,13 @@ fn normalize_all(changes: &[Change]) -> Vec<Message> {
     std::thread::scope(|scope| {
         let workers: Vec<_> = raws
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|raw| normalize(raw)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(|| {
+                    (part.iter())
+                        .map(|&(source, raw)| normalize_item(source, raw))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         workers
             .into_iter()
