@@ -18,6 +18,10 @@ pub struct MissingSecret {
     pub field: &'static str,
 }
 
+/// What to do when an IMAP server rejects the login.
+pub const IMAP_ADVICE: &str =
+    "fix the password with `inbox account remove` and `inbox account add`";
+
 /// The IMAP connector for account `name`, with its password from `vault`.
 pub fn imap_connector(
     name: &str,

@@ -10,10 +10,12 @@ use anyhow::{Context, bail};
 use super::progress::Bar;
 use super::unlock::VaultAccess;
 use super::{open_index, open_store};
-use crate::accounts::imap_connector;
+use crate::accounts::{IMAP_ADVICE, imap_connector};
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
-use crate::sync::watch::{AccountState, WatchObserver, WatchedAccount, sync_once, watch};
+use crate::sync::watch::{
+    AccountConnector, AccountState, AfterFailure, WatchObserver, WatchedAccount, sync_once, watch,
+};
 use crate::sync::{Progress, PushReport, Report, SyncError};
 
 pub(super) fn run(
@@ -44,10 +46,16 @@ pub(super) fn run(
             eprintln!("{name}: skipped: syncing X accounts is not available in this version");
             continue;
         };
-        let connector = imap_connector(name, imap, &vault)?;
+        let connector = AccountConnector::Imap(imap_connector(name, imap, &vault)?);
         let poll = Duration::from_secs(imap.poll_interval);
         let store = open_store(home)?;
-        accounts.push(WatchedAccount::new(name.clone(), connector, poll, store));
+        accounts.push(WatchedAccount::new(
+            name.clone(),
+            connector,
+            poll,
+            IMAP_ADVICE.to_owned(),
+            store,
+        ));
     }
     drop(vault);
     let index = open_index(home)?;
@@ -136,18 +144,17 @@ impl WatchObserver for Printer {
         );
     }
 
-    fn failed(&self, account: &str, error: &SyncError, retry_in: Option<Duration>) {
+    fn failed(&self, account: &str, error: &SyncError, next: AfterFailure<'_>) {
         let account = self.prefix(account);
-        match retry_in {
-            Some(delay) if self.timestamps => eprintln!(
+        match next {
+            AfterFailure::Retry(delay) if self.timestamps => eprintln!(
                 "inbox: {account}: {error}; retrying in {} s",
                 delay.as_secs().max(1)
             ),
-            Some(_) => eprintln!("inbox: {account}: {error}"),
-            None => eprintln!(
-                "inbox: {account}: {error}; stopped: fix the password with \
-                 `inbox account remove` and `inbox account add`"
-            ),
+            AfterFailure::Retry(_) => eprintln!("inbox: {account}: {error}"),
+            AfterFailure::Stop { advice } => {
+                eprintln!("inbox: {account}: {error}; stopped: {advice}")
+            }
         }
     }
 

@@ -11,11 +11,11 @@ use inbox_vault::Vault;
 
 use super::state::{DaemonState, Phase};
 use super::watcher::Watcher;
-use crate::accounts::imap_connector;
+use crate::accounts::{IMAP_ADVICE, imap_connector};
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
 use crate::store::Store;
-use crate::sync::watch::{Wake, WatchedAccount};
+use crate::sync::watch::{AccountConnector, Wake, WatchedAccount};
 
 /// Opens the vault for the accounts' secrets. The daemon may call it again
 /// at each reload, so an implementation that asked for a passphrase keeps
@@ -77,7 +77,13 @@ impl Running {
                             let poll = Duration::from_secs(imap.poll_interval);
                             let wake = Arc::new(Wake::new());
                             state.add_account(name, "imap", Phase::Idle, Some(wake.clone()));
-                            let account = WatchedAccount::new(name.clone(), connector, poll, store);
+                            let account = WatchedAccount::new(
+                                name.clone(),
+                                AccountConnector::Imap(connector),
+                                poll,
+                                IMAP_ADVICE.to_owned(),
+                                store,
+                            );
                             watcher.watch(account, wake);
                             tracing::info!(account = name, "watching");
                         }
