@@ -96,6 +96,13 @@ impl Vault {
         Vault::load(path, key, Some(lock))
     }
 
+    /// Opens this vault's file again with the same key, for update (see
+    /// [`Vault::open_for_update`]): to write back a secret that changed, such
+    /// as a refreshed token, without losing what others saved meanwhile.
+    pub fn reopen_for_update(&self) -> Result<Vault, VaultError> {
+        Vault::open_for_update(&self.path, self.key.clone())
+    }
+
     fn load(path: &Path, key: Key, lock: Option<VaultLock>) -> Result<Vault, VaultError> {
         check_private(path)?;
         let ciphertext = fs::read(path).map_err(|e| VaultError::io(path, e))?;
