@@ -96,11 +96,11 @@ impl Vault {
         Vault::load(path, key, Some(lock))
     }
 
-    /// Opens this vault's file again with the same key, for update (see
-    /// [`Vault::open_for_update`]): to write back a secret that changed, such
-    /// as a refreshed token, without losing what others saved meanwhile.
-    pub fn reopen_for_update(&self) -> Result<Vault, VaultError> {
-        Vault::open_for_update(&self.path, self.key.clone())
+    /// The key that unlocked the vault: to open it again for update (see
+    /// [`Vault::open_for_update`]) when a secret changes later, such as a
+    /// refreshed token, without losing what others saved meanwhile.
+    pub fn key(&self) -> &Key {
+        &self.key
     }
 
     fn load(path: &Path, key: Key, lock: Option<VaultLock>) -> Result<Vault, VaultError> {

@@ -140,7 +140,7 @@ fn concurrent_updates_both_survive() {
 }
 
 #[test]
-fn reopen_for_update_sees_changes_saved_since_and_keeps_them() {
+fn opening_again_with_the_same_key_sees_changes_saved_since() {
     let dir = tempfile::tempdir().unwrap();
     let (path, reader) = new_vault(dir.path(), passphrase("p"));
     drop(reader);
@@ -149,7 +149,7 @@ fn reopen_for_update_sees_changes_saved_since_and_keeps_them() {
     other.set("b", "password", SecretString::from("two"));
     other.save().unwrap();
     drop(other);
-    let mut update = reader.reopen_for_update().unwrap();
+    let mut update = Vault::open_for_update(reader.path(), reader.key().clone()).unwrap();
     assert_eq!(secret(&update, "b", "password").as_deref(), Some("two"));
     update.set("x", "bearer", SecretString::from("renewed"));
     update.save().unwrap();
