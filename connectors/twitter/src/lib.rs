@@ -1,0 +1,93 @@
+//! X (Twitter) direct messages for inbox, through the X API v2.
+//!
+//! [`XConnector`] implements [`Connector`]: it pages through
+//! `GET /2/dm_events` (all conversations, groups included; message, join
+//! and leave events), newest first, down to the newest event already
+//! stored. Each event becomes a [`RawItem`](inbox_connector_api::RawItem)
+//! at `{ folder: dm_conversation_id, remote_id: event id }` whose bytes are
+//! a JSON [`DirectMessage`](inbox_connector_api::dm::DirectMessage), with
+//! users and media resolved from the page's `includes`. X returns only
+//! about the last 30 days of events; what inbox stored earlier stays.
+//!
+//! Requests are authorized with OAuth 2.0 user-context tokens (renewed
+//! through [`TokenStore`] when X says they expired) or OAuth 1.0a keys
+//! (HMAC-SHA1 signatures). Rate limits are waited out up to
+//! [`RetryPolicy::max_rate_limit_wait`]; server errors and broken
+//! connections are retried with jittered exponential backoff. [`oauth2`]
+//! holds the PKCE authorization flow that issues the first token pair.
+//!
+//! Secrets never appear in errors, logs or `Debug` output. TLS is rustls
+//! with the system's trusted roots.
+
+mod api;
+mod cursor;
+mod http;
+mod oauth1;
+pub mod oauth2;
+mod settings;
+mod sync;
+mod wire;
+
+use async_trait::async_trait;
+use inbox_connector_api::{Connector, ConnectorError, Cursor, Sink, SourceKind};
+use reqwest::Url;
+
+pub use crate::http::RateLimit;
+pub use crate::settings::{
+    DEFAULT_API_BASE, OAuth1Keys, OAuth2Tokens, RetryPolicy, TokenStore, XCredentials, XSettings,
+};
+
+use crate::api::Api;
+use crate::http::Http;
+
+/// The direct messages of one X account.
+pub struct XConnector {
+    api: Api,
+}
+
+impl std::fmt::Debug for XConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XConnector").finish_non_exhaustive()
+    }
+}
+
+impl XConnector {
+    /// A connector for the account in `settings`; nothing is contacted yet.
+    /// Renewed OAuth 2.0 tokens go to `tokens` before they are used.
+    pub fn new(
+        settings: XSettings,
+        tokens: Box<dyn TokenStore>,
+    ) -> Result<XConnector, ConnectorError> {
+        let base = settings.api_base.trim_end_matches('/').to_owned();
+        let parsed = Url::parse(&base).map_err(|error| {
+            ConnectorError::Unsupported(format!("the X api_base {base:?} is not a URL: {error}"))
+        })?;
+        if !matches!(parsed.scheme(), "https" | "http") {
+            return Err(ConnectorError::Unsupported(format!(
+                "the X api_base {base:?} must start with https://"
+            )));
+        }
+        let http = Http::new(settings.retry)?;
+        Ok(XConnector {
+            api: Api::new(http, base, settings.credentials, tokens),
+        })
+    }
+
+    /// The DM endpoint's rate-limit state as X reported it on the last
+    /// successful request (`None` before one), so a scheduler can poll no
+    /// faster than X allows: one sync costs one request per page.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.api.rate_limit()
+    }
+}
+
+#[async_trait]
+impl Connector for XConnector {
+    fn kind(&self) -> SourceKind {
+        SourceKind::X
+    }
+
+    async fn sync(&mut self, cursor: &Cursor, sink: &mut dyn Sink) -> Result<(), ConnectorError> {
+        sync::sync(&mut self.api, cursor, sink).await
+    }
+}
