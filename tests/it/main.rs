@@ -10,3 +10,4 @@ mod imap;
 mod import;
 mod queries;
 mod util;
+mod x;
