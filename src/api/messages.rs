@@ -4,7 +4,7 @@ use base64::Engine;
 
 use super::{Api, ApiError, html};
 use crate::model::MessageId;
-use crate::normalize::normalize;
+use crate::normalize::normalize_item;
 use crate::rpc::dto::{LocationDto, MessageDto, SummaryDto};
 use crate::rpc::requests::{GetMessageParams, GetThreadParams};
 use crate::store::{Store, Summary, display_tags};
@@ -18,7 +18,7 @@ pub(super) fn get_message(api: &Api, params: &GetMessageParams) -> Result<Messag
             params.id
         )));
     };
-    let mut dto = MessageDto::new(&summary, &normalize(&raw));
+    let mut dto = MessageDto::new(&summary, &normalize_item(summary.source, &raw));
     dto.locations = store
         .locations(summary.id)?
         .into_iter()
@@ -28,7 +28,7 @@ pub(super) fn get_message(api: &Api, params: &GetMessageParams) -> Result<Messag
             flags: display_tags(flags, &[]),
         })
         .collect();
-    if params.html {
+    if params.html && summary.source.is_mail() {
         dto.html = html::html_part(&raw).map(|part| html::sanitize(&part));
     }
     if params.raw {

@@ -3,7 +3,7 @@
 use super::snippet::{Terms, snippet};
 use super::{Api, ApiError};
 use crate::index::{Query, Sort, parse};
-use crate::normalize::normalize;
+use crate::normalize::normalize_item;
 use crate::rpc::dto::{SearchHitDto, SearchResultDto, SummaryDto};
 use crate::rpc::requests::{CountParams, SearchParams, SortParam};
 
@@ -25,7 +25,7 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
         let snippet = match params.snippets {
             true => store
                 .raw(summary.id)?
-                .map(|raw| snippet(&normalize(&raw).body, &terms)),
+                .map(|raw| snippet(&normalize_item(summary.source, &raw).body, &terms)),
             false => None,
         };
         messages.push(SearchHitDto {

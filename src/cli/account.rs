@@ -1,5 +1,5 @@
-//! `inbox account add|list|remove`: settings go to the configuration file,
-//! secrets to the vault, never the other way round.
+//! `inbox account add|list|remove|authorize`: settings go to the
+//! configuration file, secrets to the vault, never the other way round.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
+use super::authorize::AuthorizeArgs;
 use super::unlock::{VaultAccess, prompt_secret};
 use super::{open_index, open_store};
 use crate::accounts::imap_connector;
@@ -31,6 +32,9 @@ pub(super) enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Get an account's tokens by signing in with the browser (OAuth 2.0).
+    #[command(subcommand)]
+    Authorize(AuthorizeCommand),
     /// Connect and log in to an account's server, and list its folders.
     Test { name: String },
     /// Remove an account's settings and secrets; with --purge also its messages.
@@ -51,6 +55,12 @@ pub(super) enum AddCommand {
     Imap(ImapArgs),
     /// X (Twitter) direct messages; the tokens go to the vault.
     X(XArgs),
+}
+
+#[derive(Subcommand)]
+pub(super) enum AuthorizeCommand {
+    /// An X account with `--auth oauth2`: access and refresh tokens go to the vault.
+    X(AuthorizeArgs),
 }
 
 #[derive(Args)]
@@ -104,6 +114,11 @@ pub(super) struct XArgs {
     /// oauth1: consumer_key, consumer_secret, access_token, access_token_secret).
     #[arg(long)]
     tokens_stdin: bool,
+    /// OAuth 2.0: keep the settings only (and, with --tokens-stdin, a
+    /// `client_secret=...` line); get the tokens afterwards with
+    /// `inbox account authorize x NAME`.
+    #[arg(long)]
+    authorize_later: bool,
 }
 
 pub(super) fn run(
@@ -115,6 +130,9 @@ pub(super) fn run(
     match command {
         AccountCommand::Add(AddCommand::Imap(args)) => add_imap(home, config, access, args),
         AccountCommand::Add(AddCommand::X(args)) => add_x(home, config, access, args),
+        AccountCommand::Authorize(AuthorizeCommand::X(args)) => {
+            super::authorize::run(config, access, args)
+        }
         AccountCommand::List { json } => list(home, config, json),
         AccountCommand::Test { name } => test(config, access, &name),
         AccountCommand::Remove { name, purge, yes } => {
@@ -175,8 +193,16 @@ fn add_x(
         bail!("OAuth 2.0 needs the client id of your X app: add --client-id ID");
     }
     let mut vault = access.open_for_update()?;
+    if args.authorize_later && args.auth != XAuth::Oauth2 {
+        bail!("--authorize-later is for OAuth 2.0; OAuth 1.0a tokens are given when adding");
+    }
     let (required, optional) = args.auth.fields();
-    let tokens = if args.tokens_stdin {
+    let tokens = if args.authorize_later {
+        match args.tokens_stdin {
+            true => read_token_lines(&[], optional)?,
+            false => Vec::new(),
+        }
+    } else if args.tokens_stdin {
         read_token_lines(required, optional)?
     } else {
         let mut tokens = Vec::new();
@@ -197,11 +223,19 @@ fn add_x(
     }
     vault.save()?;
     save_account(home, &args.name, &account)?;
-    println!(
-        "added X account {}: {}; tokens kept in the vault",
-        args.name,
-        account.describe()
-    );
+    match args.authorize_later {
+        true => println!(
+            "added X account {}: {}; get its tokens with `inbox account authorize x {}`",
+            args.name,
+            account.describe(),
+            args.name
+        ),
+        false => println!(
+            "added X account {}: {}; tokens kept in the vault",
+            args.name,
+            account.describe()
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

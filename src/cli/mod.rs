@@ -1,6 +1,7 @@
 //! The `inbox` command line: parses arguments and calls the library.
 
 mod account;
+mod authorize;
 mod daemon;
 mod export;
 mod format;

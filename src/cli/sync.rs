@@ -1,6 +1,7 @@
-//! `inbox sync [--watch] [ACCOUNT]...`: sync configured accounts once, or
-//! keep them in sync (IDLE and polling) until interrupted; local flag
-//! changes are pushed back after each sync.
+//! `inbox sync [--watch] [ACCOUNT]...`: sync configured accounts (IMAP
+//! mailboxes, X direct messages) once, or keep them in sync (IDLE and
+//! polling) until interrupted; local flag changes are pushed back to IMAP
+//! after each sync.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,10 +11,12 @@ use anyhow::{Context, bail};
 use super::progress::Bar;
 use super::unlock::VaultAccess;
 use super::{open_index, open_store};
-use crate::accounts::imap_connector;
+use crate::accounts::{IMAP_ADVICE, imap_connector, x_advice, x_connector, x_poll_interval};
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
-use crate::sync::watch::{AccountState, WatchObserver, WatchedAccount, sync_once, watch};
+use crate::sync::watch::{
+    AccountConnector, AccountState, AfterFailure, WatchObserver, WatchedAccount, sync_once, watch,
+};
 use crate::sync::{Progress, PushReport, Report, SyncError};
 
 pub(super) fn run(
@@ -25,7 +28,7 @@ pub(super) fn run(
 ) -> anyhow::Result<ExitCode> {
     if config.accounts.is_empty() {
         bail!(
-            "no accounts to sync: add one with `inbox account add imap NAME ...` \
+            "no accounts to sync: add one with `inbox account add imap NAME ...` or `inbox account add x NAME ...` \
              (local mail is read with `inbox import PATH`)"
         );
     }
@@ -40,14 +43,26 @@ pub(super) fn run(
         if !names.is_empty() && !names.contains(name) {
             continue;
         }
-        let AccountConfig::Imap(imap) = account else {
-            eprintln!("{name}: skipped: syncing X accounts is not available in this version");
-            continue;
+        let (connector, poll, advice) = match account {
+            AccountConfig::Imap(imap) => (
+                AccountConnector::Imap(imap_connector(name, imap, &vault)?),
+                Duration::from_secs(imap.poll_interval),
+                IMAP_ADVICE.to_owned(),
+            ),
+            AccountConfig::X(x) => (
+                AccountConnector::Polled(Box::new(x_connector(name, x, &vault)?)),
+                x_poll_interval(x),
+                x_advice(name, x),
+            ),
         };
-        let connector = imap_connector(name, imap, &vault)?;
-        let poll = Duration::from_secs(imap.poll_interval);
         let store = open_store(home)?;
-        accounts.push(WatchedAccount::new(name.clone(), connector, poll, store));
+        accounts.push(WatchedAccount::new(
+            name.clone(),
+            connector,
+            poll,
+            advice,
+            store,
+        ));
     }
     drop(vault);
     let index = open_index(home)?;
@@ -136,18 +151,17 @@ impl WatchObserver for Printer {
         );
     }
 
-    fn failed(&self, account: &str, error: &SyncError, retry_in: Option<Duration>) {
+    fn failed(&self, account: &str, error: &SyncError, next: AfterFailure<'_>) {
         let account = self.prefix(account);
-        match retry_in {
-            Some(delay) if self.timestamps => eprintln!(
+        match next {
+            AfterFailure::Retry(delay) if self.timestamps => eprintln!(
                 "inbox: {account}: {error}; retrying in {} s",
                 delay.as_secs().max(1)
             ),
-            Some(_) => eprintln!("inbox: {account}: {error}"),
-            None => eprintln!(
-                "inbox: {account}: {error}; stopped: fix the password with \
-                 `inbox account remove` and `inbox account add`"
-            ),
+            AfterFailure::Retry(_) => eprintln!("inbox: {account}: {error}"),
+            AfterFailure::Stop { advice } => {
+                eprintln!("inbox: {account}: {error}; stopped: {advice}")
+            }
         }
     }
 

@@ -1,6 +1,8 @@
-//! Which accounts the daemon watches: those of `config.toml`, at start and
-//! again at each SIGHUP. An account added gets a watcher, one removed loses
-//! it, one whose settings changed is restarted with the new ones.
+//! Which accounts the daemon watches: those of `config.toml` (IMAP and X),
+//! at start and again at each SIGHUP. An account added gets a watcher, one
+//! removed loses it, one whose settings changed or that stopped (its
+//! credentials were rejected) is restarted with the current settings and
+//! secrets.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,11 +13,11 @@ use inbox_vault::Vault;
 
 use super::state::{DaemonState, Phase};
 use super::watcher::Watcher;
-use crate::accounts::imap_connector;
+use crate::accounts::{IMAP_ADVICE, imap_connector, x_advice, x_connector, x_poll_interval};
 use crate::config::{AccountConfig, Config};
 use crate::home::Home;
 use crate::store::Store;
-use crate::sync::watch::{Wake, WatchedAccount};
+use crate::sync::watch::{AccountConnector, Wake, WatchedAccount};
 
 /// Opens the vault for the accounts' secrets. The daemon may call it again
 /// at each reload, so an implementation that asked for a passphrase keeps
@@ -41,59 +43,72 @@ impl Running {
         state: &DaemonState,
         watcher: &Watcher,
     ) -> anyhow::Result<()> {
+        // A stopped account (credentials rejected) starts again with the
+        // vault's current secrets, e.g. after `inbox account authorize`.
+        let stopped = |name: &String| {
+            (state.accounts().get(name)).is_some_and(|entry| entry.phase == Phase::Stopped)
+        };
         let gone: Vec<String> = self
             .accounts
             .iter()
-            .filter(|(name, settings)| config.accounts.get(*name) != Some(settings))
+            .filter(|(name, settings)| {
+                config.accounts.get(*name) != Some(settings) || stopped(name)
+            })
             .map(|(name, _)| name.clone())
             .collect();
         let added: Vec<(&String, &AccountConfig)> = config
             .accounts
             .iter()
-            .filter(|(name, settings)| self.accounts.get(*name) != Some(settings))
+            .filter(|(name, settings)| {
+                self.accounts.get(*name) != Some(settings) || gone.contains(name)
+            })
             .collect();
-        let needs_vault = added
-            .iter()
-            .any(|(_, settings)| matches!(settings, AccountConfig::Imap(_)));
         // Before any change, so a vault that cannot be read changes nothing.
-        let vault = match needs_vault {
-            true => Some(vault.open().context("cannot read the accounts' secrets")?),
-            false => None,
+        let vault = match added.is_empty() {
+            true => None,
+            false => Some(vault.open().context("cannot read the accounts' secrets")?),
         };
         for name in gone {
             watcher.unwatch(&name);
             state.remove_account(&name);
             self.accounts.remove(&name);
-            tracing::info!(account = name, "account removed or changed");
+            tracing::info!(account = name, "account removed, changed or restarted");
         }
         for (name, settings) in added {
-            match (settings, &vault) {
-                (AccountConfig::Imap(imap), Some(vault)) => {
-                    match imap_connector(name, imap, vault) {
-                        Ok(connector) => {
-                            let store = Store::open(&home.store_path()).with_context(|| {
-                                format!("cannot open the store {}", home.store_path().display())
-                            })?;
-                            let poll = Duration::from_secs(imap.poll_interval);
-                            let wake = Arc::new(Wake::new());
-                            state.add_account(name, "imap", Phase::Idle, Some(wake.clone()));
-                            let account = WatchedAccount::new(name.clone(), connector, poll, store);
-                            watcher.watch(account, wake);
-                            tracing::info!(account = name, "watching");
-                        }
-                        Err(missing) => {
-                            tracing::error!(account = name, "not watched: {missing}");
-                            state.add_stopped(name, "imap", missing.to_string());
-                        }
-                    }
+            let Some(vault) = &vault else { continue };
+            let kind = settings.kind();
+            let watched = match settings {
+                AccountConfig::Imap(imap) => imap_connector(name, imap, vault)
+                    .map_err(|missing| missing.to_string())
+                    .map(|connector| {
+                        let poll = Duration::from_secs(imap.poll_interval);
+                        (
+                            AccountConnector::Imap(connector),
+                            poll,
+                            IMAP_ADVICE.to_owned(),
+                        )
+                    }),
+                AccountConfig::X(x) => x_connector(name, x, vault)
+                    .map_err(|error| error.to_string())
+                    .map(|connector| {
+                        let connector = AccountConnector::Polled(Box::new(connector));
+                        (connector, x_poll_interval(x), x_advice(name, x))
+                    }),
+            };
+            match watched {
+                Ok((connector, poll, advice)) => {
+                    let store = Store::open(&home.store_path()).with_context(|| {
+                        format!("cannot open the store {}", home.store_path().display())
+                    })?;
+                    let wake = Arc::new(Wake::new());
+                    state.add_account(name, kind, Phase::Idle, Some(wake.clone()));
+                    let account = WatchedAccount::new(name.clone(), connector, poll, advice, store);
+                    watcher.watch(account, wake);
+                    tracing::info!(account = name, "watching");
                 }
-                (AccountConfig::Imap(_), None) => continue,
-                (AccountConfig::X(_), _) => {
-                    tracing::info!(
-                        account = name,
-                        "not watched: syncing X accounts is not available in this version"
-                    );
-                    state.add_account(name, "x", Phase::Disabled, None);
+                Err(error) => {
+                    tracing::error!(account = name, "not watched: {error}");
+                    state.add_stopped(name, kind, error);
                 }
             }
             self.accounts.insert(name.clone(), settings.clone());

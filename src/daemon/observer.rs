@@ -1,11 +1,11 @@
 //! The watcher's reports, turned into account status, events and log lines.
 
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::state::{DaemonState, Phase};
 use crate::rpc::daemon_dto::Event;
-use crate::sync::watch::WatchObserver;
+use crate::sync::watch::{AfterFailure, WatchObserver};
 use crate::sync::{Progress, PushReport, Report, SyncError};
 
 impl DaemonState {
@@ -63,20 +63,21 @@ impl WatchObserver for DaemonState {
         });
     }
 
-    fn failed(&self, account: &str, error: &SyncError, retry_in: Option<Duration>) {
-        let message = error.to_string();
-        match retry_in {
-            Some(delay) => tracing::warn!(
-                account,
-                "sync failed: {message}; retrying in {} s",
-                delay.as_secs().max(1)
-            ),
-            None => tracing::error!(
-                account,
-                "stopped: {message}; fix the password with `inbox account remove` and \
-                 `inbox account add`, then send SIGHUP"
-            ),
-        }
+    fn failed(&self, account: &str, error: &SyncError, next: AfterFailure<'_>) {
+        let (message, retry_in) = match next {
+            AfterFailure::Retry(delay) => {
+                tracing::warn!(
+                    account,
+                    "sync failed: {error}; retrying in {} s",
+                    delay.as_secs().max(1)
+                );
+                (error.to_string(), Some(delay))
+            }
+            AfterFailure::Stop { advice } => {
+                tracing::error!(account, "stopped: {error}; {advice}, then send SIGHUP");
+                (format!("{error}; {advice}"), None)
+            }
+        };
         self.update(account, |entry| {
             entry.phase = if retry_in.is_some() {
                 Phase::Retrying

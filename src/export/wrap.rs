@@ -2,7 +2,9 @@
 //! with what was written, and the original event as a JSON attachment. The
 //! `X-Inbox-Source` header says where it came from; people appear as
 //! `handle@<source>.invalid` (the reserved `.invalid` domain: no mail can go
-//! there), with their display names.
+//! there), with their display names. The Message-ID and the reference to
+//! the conversation are the direct message's own, so a re-imported export
+//! keeps its threads and takes back its tags (`inbox tags restore`).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -11,6 +13,7 @@ use base64::Engine;
 use inbox_connector_api::dm::{DirectMessage, DmUser, EventKind};
 
 use super::Item;
+use crate::normalize::{conversation_root, event_message_id};
 
 /// The message as mail: mail as stored, anything else converted.
 pub(super) fn as_rfc5322<'a>(item: &Item<'a>) -> Cow<'a, [u8]> {
@@ -57,11 +60,12 @@ fn event_as_mail(source: &str, event: &DirectMessage, raw: &[u8]) -> Vec<u8> {
     let _ = write!(
         out,
         "X-Inbox-Source: {source}\r\n\
-         Message-ID: <{id}.{conversation}@{source}.invalid>\r\n\
+         Message-ID: <{id}>\r\n\
+         References: <{root}>\r\n\
          Date: {date}\r\n\
          From: {from}\r\n",
-        id = event.id,
-        conversation = event.conversation_id,
+        id = event_message_id(&event.id),
+        root = conversation_root(&event.conversation_id),
         from = address(&event.sender),
     );
     if !others.is_empty() {

@@ -11,6 +11,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod translate;
+mod words;
 
 use std::path::{Path, PathBuf};
 

@@ -16,6 +16,9 @@
 //! Words are runs of letters and digits; everything else separates them, and
 //! case never matters. So `perl.org` is the phrase `perl org`, and
 //! `e-mail` the phrase `e mail`. Words of 40 bytes or more are not indexed.
+//! A word right after an `@` (not inside a mail address) is also a handle:
+//! `@alice` finds the handle `@alice` (as sender, recipient or mention), and
+//! `alice` finds it too, as a plain word.
 //!
 //! # Boolean operators
 //!
@@ -32,7 +35,7 @@
 //!
 //! | prefix | matches |
 //! |---|---|
-//! | `from:` | sender name or address: `from:pudge@perl.org`, `from:perl.org` (domain), `from:"Phillip Allen"`, `from:phil*` |
+//! | `from:` | sender name or address: `from:pudge@perl.org`, `from:perl.org` (domain), `from:"Phillip Allen"`, `from:phil*`, `from:@handle` (direct messages) |
 //! | `to:` | any recipient (To, Cc, Bcc), same forms as `from:` |
 //! | `cc:` | Cc recipients only |
 //! | `subject:` | words of the subject: `subject:"credit card"` |

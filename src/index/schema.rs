@@ -7,10 +7,12 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenizerManager,
+    LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer, TokenizerManager,
 };
 
-/// Splits text into lowercase runs of letters and digits.
+use super::words::WordsTokenizer;
+
+/// Splits text into lowercase runs of letters and digits, and `@handle`s.
 pub(crate) const WORDS: &str = "inbox_words";
 /// Keeps a keyword whole, lowercased.
 pub(crate) const KEYWORD: &str = "inbox_keyword";
@@ -78,7 +80,7 @@ impl Fields {
 
 /// The analyzer of text fields (also used on query words).
 pub(crate) fn words_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(WordsTokenizer)
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
         .filter(LowerCaser)
         .build()
@@ -99,12 +101,18 @@ pub(crate) fn tokenizers() -> TokenizerManager {
     manager
 }
 
-/// The tokens `analyzer` makes of `text`.
+/// The tokens `analyzer` makes of `text`, the first one of each position
+/// (so a query's `@alice` looks for the handle, not also the word).
 pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut tokens = Vec::new();
+    let mut last_position = None;
     while stream.advance() {
-        tokens.push(stream.token().text.clone());
+        let token = stream.token();
+        if last_position != Some(token.position) {
+            last_position = Some(token.position);
+            tokens.push(token.text.clone());
+        }
     }
     tokens
 }

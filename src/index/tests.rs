@@ -538,3 +538,64 @@ fn an_index_of_another_layout_is_refused_with_advice() {
     assert!(matches!(error, IndexError::Incompatible(_)), "{error}");
     assert!(error.to_string().contains("inbox reindex"));
 }
+
+#[test]
+fn handles_are_found_apart_from_mail_addresses_and_as_words() {
+    let entry = |id, source, message| Entry {
+        id,
+        thread: id,
+        account: "home",
+        source,
+        folders: strings(&["INBOX"]),
+        flags: Flags::default(),
+        tags: Vec::new(),
+        received: None,
+        message,
+    };
+    let mail = entry(
+        1,
+        SourceKind::Imap,
+        Message {
+            from: vec![person(Some("Pudge"), "pudge@perl.org")],
+            to: vec![person(None, "bob@example.com")],
+            body: "see perl.org".to_owned(),
+            ..Message::default()
+        },
+    );
+    let dm = entry(
+        2,
+        SourceKind::X,
+        Message {
+            from: vec![person(Some("Pudge Fan"), "@pudge")],
+            to: vec![person(Some("Bob"), "@bob")],
+            body: "ping @perl, thanks".to_owned(),
+            ..Message::default()
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let index = Index::open(dir.path()).expect("open");
+    let mut writer = index.writer().expect("writer");
+    writer.upsert(&mail.doc()).expect("upsert");
+    writer.upsert(&dm.doc()).expect("upsert");
+    writer.commit(1).expect("commit");
+    drop(writer);
+    index.reload().expect("reload");
+    check(
+        &index,
+        &[
+            ("from:@pudge", &[2]),
+            ("from:@PUDGE", &[2]),
+            ("from:@pud*", &[2]),
+            ("from:pudge", &[1, 2]),
+            ("to:@bob", &[2]),
+            ("to:bob", &[1, 2]),
+            ("@perl", &[2]),
+            ("perl", &[1, 2]),
+            ("\"ping perl thanks\"", &[2]),
+            ("\"ping @perl thanks\"", &[2]),
+            ("from:\"Pudge Fan @pudge\"", &[2]),
+            ("source:x from:@pudge", &[2]),
+            ("source:x from:@bob", &[]),
+        ],
+    );
+}

@@ -1,4 +1,7 @@
-//! Raw mail bytes -> [`crate::model::Message`]; never panics.
+//! Raw items -> [`crate::model::Message`]; never panics.
+//!
+//! [`normalize_item`] dispatches on the item's source kind: mail goes to
+//! [`normalize`], direct messages (JSON) to module `dm`.
 //!
 //! [`normalize`] runs mail-parser (module `mail`) behind a panic guard
 //! (module `guard`). When mail-parser finds no headers or panics, a small header
@@ -12,6 +15,7 @@
 
 mod body;
 mod date;
+mod dm;
 mod fallback;
 mod guard;
 mod html;
@@ -22,9 +26,23 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-use crate::model::Message;
+use crate::model::{Message, SourceKind};
 
+pub(crate) use dm::{conversation_root, event_message_id};
 pub use limits::{BODY_LIMIT, FIELD_LIMIT, LIST_LIMIT};
+
+/// Turns one raw item of a `source` into a [`Message`]: RFC 5322 mail for
+/// mail sources, one direct-message event (JSON) for chat sources.
+///
+/// Never panics; problems are listed in [`Message::warnings`].
+pub fn normalize_item(source: SourceKind, raw: &[u8]) -> Message {
+    if source.is_mail() {
+        return normalize(raw);
+    }
+    let mut message = dm::extract(raw);
+    limits::cap_header_fields(&mut message);
+    message
+}
 
 /// Turns one raw RFC 5322 message (CRLF or LF line endings) into a
 /// [`Message`].

@@ -11,12 +11,12 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use inbox_connector_api::{Batch, Change};
+use inbox_connector_api::{Batch, Change, SourceKind};
 
 use super::{SyncError, indexer};
 use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
-use crate::normalize::normalize;
+use crate::normalize::normalize_item;
 use crate::store::{AccountId, NewMessage, Store, Write};
 
 /// Messages between index commits during a long sync...
@@ -185,10 +185,10 @@ impl Work {
 
 /// Normalizes the new items of a batch, in order, on all cores.
 fn normalize_all(changes: &[Change]) -> Vec<Message> {
-    let raws: Vec<&[u8]> = changes
+    let raws: Vec<(SourceKind, &[u8])> = changes
         .iter()
         .filter_map(|change| match change {
-            Change::New(item) => Some(item.bytes.as_slice()),
+            Change::New(item) => Some((item.source, item.bytes.as_slice())),
             Change::Flags { .. } | Change::Gone { .. } => None,
         })
         .collect();
@@ -197,7 +197,13 @@ fn normalize_all(changes: &[Change]) -> Vec<Message> {
     std::thread::scope(|scope| {
         let workers: Vec<_> = raws
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|raw| normalize(raw)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(|| {
+                    (part.iter())
+                        .map(|&(source, raw)| normalize_item(source, raw))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         workers
             .into_iter()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{Progress, SyncError};
 use crate::index::{Index, IndexDoc, IndexWriter};
 use crate::model::{Message, MessageId};
-use crate::normalize::normalize;
+use crate::normalize::normalize_item;
 use crate::store::{Store, Summary};
 
 /// Messages read from the store per step.
@@ -76,7 +76,8 @@ fn index_pages(
                 Some(message) => writer.add(&document(summary, message))?,
                 None => {
                     let raw = store.raw(summary.id)?.unwrap_or_default();
-                    writer.upsert(&document(summary, &normalize(&raw)))?;
+                    let message = normalize_item(summary.source, &raw);
+                    writer.upsert(&document(summary, &message))?;
                 }
             }
             written += 1;

@@ -1,7 +1,8 @@
-//! Keeping IMAP accounts in sync: sync, push local flag changes, then wait in
-//! IDLE on INBOX until the server reports something, the account's poll
+//! Keeping accounts in sync. IMAP: sync, push local flag changes, then wait
+//! in IDLE on INBOX until the server reports something, the account's poll
 //! interval passes (which also catches changes in other folders), or
-//! somebody asks for a sync ([`Wake`]); and again.
+//! somebody asks for a sync ([`Wake`]); and again. Polled sources (X direct
+//! messages): sync, then wait for the poll interval or a [`Wake`].
 //!
 //! Each account runs its own loop ([`keep_in_sync`]) with its own store
 //! connection; the syncs of all accounts, and every other writer of the
@@ -9,13 +10,13 @@
 //! tantivy's single index writer are never contended inside the process.
 //!
 //! Failures back off exponentially with jitter (2 s doubling up to 80 s); a
-//! login the server rejects stops that account until the user fixes it,
-//! instead of retrying in a loop.
+//! login the server rejects stops that account until the user fixes it
+//! (the account's advice says how), instead of retrying in a loop.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use inbox_connector_api::ConnectorError;
+use inbox_connector_api::{Connector, ConnectorError};
 use inbox_connector_imap::ImapConnector;
 use tokio::sync::Notify;
 
@@ -43,11 +44,38 @@ pub type Wake = Notify;
 /// One account kept in sync, with its own connection to the store.
 pub struct WatchedAccount {
     pub name: String,
-    pub connector: ImapConnector,
+    pub connector: AccountConnector,
     /// Longest wait between syncs (IDLE is re-issued at least this often).
     pub poll_interval: Duration,
+    /// What the user must do when the source rejects the credentials.
+    pub advice: String,
     store: Store,
     state: AccountState,
+}
+
+/// How an account reaches its source.
+pub enum AccountConnector {
+    /// IMAP: waits in IDLE, pushes local flag changes.
+    Imap(ImapConnector),
+    /// A source that is polled and takes nothing back (X direct messages).
+    Polled(Box<dyn Connector>),
+}
+
+impl AccountConnector {
+    /// The account kind the store records (`imap`, `x`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AccountConnector::Imap(_) => "imap",
+            AccountConnector::Polled(connector) => connector.kind().as_str(),
+        }
+    }
+
+    fn as_connector(&mut self) -> &mut dyn Connector {
+        match self {
+            AccountConnector::Imap(connector) => connector,
+            AccountConnector::Polled(connector) => connector.as_mut(),
+        }
+    }
 }
 
 /// Where an account stands.
@@ -68,17 +96,20 @@ pub enum AccountState {
 }
 
 impl WatchedAccount {
-    /// An account due for its first sync, writing through `store`.
+    /// An account due for its first sync, writing through `store`; `advice`
+    /// tells the user what to do when the source rejects the credentials.
     pub fn new(
         name: String,
-        connector: ImapConnector,
+        connector: AccountConnector,
         poll_interval: Duration,
+        advice: String,
         store: Store,
     ) -> WatchedAccount {
         WatchedAccount {
             name,
             connector,
             poll_interval: poll_interval.clamp(Duration::from_secs(1), MAX_IDLE),
+            advice,
             store,
             state: AccountState::Due,
         }
@@ -101,11 +132,19 @@ pub trait WatchObserver {
     fn started(&self, _account: &str) {}
     /// A sync (and push) finished.
     fn synced(&self, account: &str, report: &Report, pushed: &PushReport);
-    /// A sync or wait failed; another attempt follows after `retry_in`, or
-    /// none when `retry_in` is `None` (the account stopped).
-    fn failed(&self, account: &str, error: &SyncError, retry_in: Option<Duration>);
+    /// A sync or wait failed; another attempt follows, or none.
+    fn failed(&self, account: &str, error: &SyncError, next: AfterFailure<'_>);
     /// Progress of the sync in course.
     fn progress(&self, account: &str) -> Box<dyn Progress + '_>;
+}
+
+/// What follows a failed sync.
+#[derive(Clone, Copy, Debug)]
+pub enum AfterFailure<'a> {
+    /// Another attempt after this delay.
+    Retry(Duration),
+    /// None: the source rejected the credentials; `advice` says what to do.
+    Stop { advice: &'a str },
 }
 
 /// Keeps every account in sync until `shutdown` resolves or every account
@@ -159,8 +198,8 @@ pub async fn keep_in_sync(
                 AccountState::Waiting => {
                     let limit = account.poll_interval;
                     let changed = tokio::select! {
-                        changed = account.connector.wait_for_change("INBOX", limit) => changed,
-                        () = wake.notified() => Ok(true),
+                        changed = wait_for_change(&mut account.connector, limit) => changed,
+                        () = wake.notified() => Ok(()),
                     };
                     match changed {
                         Ok(_) => break,
@@ -168,6 +207,20 @@ pub async fn keep_in_sync(
                     }
                 }
             }
+        }
+    }
+}
+
+/// Waits until the source reports a change (IMAP IDLE) or `limit` passes.
+async fn wait_for_change(
+    connector: &mut AccountConnector,
+    limit: Duration,
+) -> Result<(), ConnectorError> {
+    match connector {
+        AccountConnector::Imap(imap) => imap.wait_for_change("INBOX", limit).await.map(drop),
+        AccountConnector::Polled(_) => {
+            tokio::time::sleep(limit).await;
+            Ok(())
         }
     }
 }
@@ -185,16 +238,22 @@ pub async fn sync_once(
     observer.started(&account.name);
     let progress = observer.progress(&account.name);
     let result = async {
+        let kind = account.connector.kind();
         let report = sync_account(
             &mut account.store,
             index,
-            &mut account.connector,
+            account.connector.as_connector(),
             &account.name,
-            "imap",
+            kind,
             &*progress,
         )
         .await?;
-        let pushed = push_flags(&mut account.store, &mut account.connector, &account.name).await?;
+        let pushed = match &mut account.connector {
+            AccountConnector::Imap(imap) => {
+                push_flags(&mut account.store, imap, &account.name).await?
+            }
+            AccountConnector::Polled(_) => PushReport::default(),
+        };
         Ok::<_, SyncError>((report, pushed))
     }
     .await;
@@ -212,9 +271,10 @@ pub async fn sync_once(
 /// retried after a growing, jittered delay.
 fn fail(account: &mut WatchedAccount, error: SyncError, observer: &dyn WatchObserver) {
     if matches!(error, SyncError::Connector(ConnectorError::Auth(_))) {
-        observer.failed(&account.name, &error, None);
+        let advice = &account.advice;
+        observer.failed(&account.name, &error, AfterFailure::Stop { advice });
         account.state = AccountState::Stopped {
-            error: error.to_string(),
+            error: format!("{error}; {advice}"),
         };
         return;
     }
@@ -223,7 +283,7 @@ fn fail(account: &mut WatchedAccount, error: SyncError, observer: &dyn WatchObse
         _ => 1,
     };
     let delay = backoff(failures);
-    observer.failed(&account.name, &error, Some(delay));
+    observer.failed(&account.name, &error, AfterFailure::Retry(delay));
     account.state = AccountState::Retrying {
         failures,
         at: Instant::now() + delay,

@@ -11,3 +11,4 @@ mod imap;
 mod import;
 mod queries;
 mod util;
+mod x;

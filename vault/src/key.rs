@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use crate::VaultError;
 
 /// The key a vault is encrypted to.
+#[derive(Clone)]
 pub enum Key {
     /// A passphrase, stretched with scrypt (see [`crate::SCRYPT_WORK_FACTOR`]).
     Passphrase(SecretString),

@@ -96,6 +96,13 @@ impl Vault {
         Vault::load(path, key, Some(lock))
     }
 
+    /// The key that unlocked the vault: to open it again for update (see
+    /// [`Vault::open_for_update`]) when a secret changes later, such as a
+    /// refreshed token, without losing what others saved meanwhile.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
     fn load(path: &Path, key: Key, lock: Option<VaultLock>) -> Result<Vault, VaultError> {
         check_private(path)?;
         let ciphertext = fs::read(path).map_err(|e| VaultError::io(path, e))?;

@@ -140,6 +140,25 @@ fn concurrent_updates_both_survive() {
 }
 
 #[test]
+fn opening_again_with_the_same_key_sees_changes_saved_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, reader) = new_vault(dir.path(), passphrase("p"));
+    drop(reader);
+    let reader = Vault::open(&path, passphrase("p")).unwrap();
+    let mut other = Vault::open_for_update(&path, passphrase("p")).unwrap();
+    other.set("b", "password", SecretString::from("two"));
+    other.save().unwrap();
+    drop(other);
+    let mut update = Vault::open_for_update(reader.path(), reader.key().clone()).unwrap();
+    assert_eq!(secret(&update, "b", "password").as_deref(), Some("two"));
+    update.set("x", "bearer", SecretString::from("renewed"));
+    update.save().unwrap();
+    let vault = Vault::open(&path, passphrase("p")).unwrap();
+    assert_eq!(secret(&vault, "x", "bearer").as_deref(), Some("renewed"));
+    assert_eq!(secret(&vault, "b", "password").as_deref(), Some("two"));
+}
+
+#[test]
 fn rekey_passphrase_to_identity_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let (path, mut vault) = new_vault(dir.path(), passphrase("first"));

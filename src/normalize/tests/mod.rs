@@ -1,7 +1,8 @@
 //! Tests of [`super::normalize`]: golden files, the whole corpus, and
-//! targeted inputs.
+//! targeted inputs; direct messages through [`super::normalize_item`].
 
 mod corpus;
+mod dm;
 mod golden;
 mod support;
 mod targeted;

@@ -1,0 +1,161 @@
+//! The word splitter of text fields: runs of letters and digits, plus
+//! `@handle` words for handles.
+//!
+//! A word right after an `@` that does not follow a letter or digit (so
+//! `@alice` in `hi @alice`, not `example` in `bob@example.com`) is a handle:
+//! it yields `@alice` and `alice` at the same position. So `from:@alice`
+//! finds the handle only, while `alice` and phrases around the handle still
+//! match as plain words.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Splits text into words and handles (see the module documentation).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WordsTokenizer;
+
+impl Tokenizer for WordsTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        WordStream {
+            text,
+            next_byte: 0,
+            position: None,
+            pending_plain: None,
+            token: Token::default(),
+        }
+    }
+}
+
+/// The words of one text.
+pub(crate) struct WordStream<'a> {
+    text: &'a str,
+    /// Where to look for the next word.
+    next_byte: usize,
+    /// Position of the last word given out.
+    position: Option<usize>,
+    /// The plain word of a handle just given out: `(start, end)`.
+    pending_plain: Option<(usize, usize)>,
+    token: Token,
+}
+
+impl WordStream<'_> {
+    /// The next run of letters and digits at or after `next_byte`.
+    fn next_word(&mut self) -> Option<(usize, usize)> {
+        let rest = &self.text[self.next_byte..];
+        let (offset, _) = rest.char_indices().find(|(_, c)| c.is_alphanumeric())?;
+        let start = self.next_byte + offset;
+        let length = self.text[start..]
+            .char_indices()
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(self.text.len() - start, |(length, _)| length);
+        self.next_byte = start + length;
+        Some((start, start + length))
+    }
+
+    /// Whether the word starting at `start` follows an `@` that starts a handle.
+    fn is_handle(&self, start: usize) -> bool {
+        let Some(before) = self.text[..start].strip_suffix('@') else {
+            return false;
+        };
+        !before
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    }
+
+    fn set(&mut self, from: usize, to: usize, position: usize) {
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = position;
+        self.token.position_length = 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        if let Some((start, end)) = self.pending_plain.take() {
+            let position = self.position.unwrap_or_default();
+            self.set(start, end, position);
+            return true;
+        }
+        let Some((start, end)) = self.next_word() else {
+            return false;
+        };
+        let position = self.position.map_or(0, |last| last + 1);
+        self.position = Some(position);
+        if self.is_handle(start) {
+            self.set(start - 1, end, position);
+            self.pending_plain = Some((start, end));
+        } else {
+            self.set(start, end, position);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<(String, usize)> {
+        let mut tokenizer = WordsTokenizer;
+        let mut stream = tokenizer.token_stream(text);
+        let mut words = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            assert_eq!(&text[token.offset_from..token.offset_to], token.text);
+            words.push((token.text.clone(), token.position));
+        }
+        words
+    }
+
+    fn owned(words: &[(&str, usize)]) -> Vec<(String, usize)> {
+        words.iter().map(|&(w, p)| (w.to_owned(), p)).collect()
+    }
+
+    #[test]
+    fn handles_give_the_handle_and_the_word_at_one_position() {
+        assert_eq!(
+            words("hi @alice_b, (@Bob) x@@c"),
+            owned(&[
+                ("hi", 0),
+                ("@alice", 1),
+                ("alice", 1),
+                ("b", 2),
+                ("@Bob", 3),
+                ("Bob", 3),
+                ("x", 4),
+                ("@c", 5),
+                ("c", 5),
+            ])
+        );
+    }
+
+    #[test]
+    fn mail_addresses_and_plain_text_split_into_words() {
+        assert_eq!(
+            words("Pudge <pudge@perl.org> e-mail Größe"),
+            owned(&[
+                ("Pudge", 0),
+                ("pudge", 1),
+                ("perl", 2),
+                ("org", 3),
+                ("e", 4),
+                ("mail", 5),
+                ("Größe", 6),
+            ])
+        );
+        assert!(words(" @ -- ").is_empty());
+    }
+}
