@@ -67,6 +67,9 @@ pub struct Api {
     index: Index,
     /// The index sequence number the reader last loaded.
     reader_seq: AtomicI64,
+    /// The store's change sequence number when the reader was last found
+    /// to cover it (see `freshness`).
+    current_seq: AtomicI64,
     /// Held while this process changes tags (or syncs), so changes queue
     /// up instead of failing on the index writer lock.
     writes: WriteLock,
@@ -93,6 +96,7 @@ impl Api {
             home: home.clone(),
             index,
             reader_seq: AtomicI64::new(-1),
+            current_seq: AtomicI64::new(-1),
             writes: WriteLock::default(),
             readers: std::sync::Mutex::new(Vec::new()),
         }

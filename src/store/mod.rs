@@ -200,7 +200,8 @@ impl Store {
     pub fn change_seq(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT change_seq FROM sequence", [], |row| row.get(0))?)
+            .prepare_cached("SELECT change_seq FROM sequence")?
+            .query_row([], |row| row.get(0))?)
     }
 }
 
