@@ -6,6 +6,9 @@
 //! case ignored). Only free-text and `body:` terms count, and not those
 //! under a negation; a phrase is marked where its words follow each other.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
 use crate::index::Query;
 use crate::index::query::TextField;
 use crate::rpc::dto::SnippetDto;
@@ -61,41 +64,66 @@ impl Terms {
     }
 
     /// The byte ranges of `text` where a term occurs, in order, stopping
-    /// once they are past `until`.
+    /// once they are past `until`. Reads the words of `text` lazily, as
+    /// far as it goes.
     fn matches(&self, text: &str, until: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
-        if self.0.is_empty() {
+        let Some(longest_term) = self.0.iter().map(|term| term.words.len()).max() else {
             return Vec::new();
-        }
-        let words: Vec<(usize, usize, String)> = word_spans(text)
-            .map(|(start, end)| (start, end, text[start..end].to_lowercase()))
-            .collect();
+        };
+        let mut spans = word_spans(text);
+        // The next words of the text, as many as the longest term has.
+        let mut ahead: VecDeque<Word> = VecDeque::with_capacity(longest_term);
         let mut found: Vec<(usize, usize)> = Vec::new();
-        let mut next = 0;
-        while next < words.len() {
-            let start = words[next].0;
+        loop {
+            while ahead.len() < longest_term {
+                let Some((start, end)) = spans.next() else {
+                    break;
+                };
+                ahead.push_back((start, end, lowercase(&text[start..end])));
+            }
+            let Some(&(start, _, _)) = ahead.front() else {
+                break;
+            };
             if found.first().is_some_and(|first| until(start - first.0)) {
                 break;
             }
             let longest = self
                 .0
                 .iter()
-                .filter(|term| term.matches_at(&words[next..]))
+                .filter(|term| term.matches_at(&ahead))
                 .map(|term| term.words.len())
                 .max();
             match longest {
                 Some(length) => {
-                    found.push((start, words[next + length - 1].1));
-                    next += length;
+                    found.push((start, ahead[length - 1].1));
+                    ahead.drain(..length);
                 }
-                None => next += 1,
+                None => {
+                    ahead.pop_front();
+                }
             }
         }
         found
     }
 }
 
+/// A word of the text: its byte range and its lowercase form.
+type Word<'a> = (usize, usize, Cow<'a, str>);
+
+/// `word` in lowercase, borrowed when it already is (most words of mail).
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word.is_ascii() {
+        match word.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            true => Cow::Owned(word.to_ascii_lowercase()),
+            false => Cow::Borrowed(word),
+        }
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
+}
+
 impl Term {
-    fn matches_at(&self, words: &[(usize, usize, String)]) -> bool {
+    fn matches_at(&self, words: &VecDeque<Word<'_>>) -> bool {
         if words.len() < self.words.len() {
             return false;
         }

@@ -8,6 +8,7 @@
 //! touches; the index records the last sequence it saw, so an index that fell
 //! behind (a crash between the two commits) is caught up from the store.
 
+mod body_text;
 mod migrations;
 mod outbox;
 mod read;

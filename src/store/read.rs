@@ -124,7 +124,7 @@ impl Store {
             .optional()?;
         compressed
             .map(|bytes| {
-                zstd::decode_all(bytes.as_slice()).map_err(|error| StoreError::Raw(id.0, error))
+                super::body_text::decompress(&bytes).map_err(|error| StoreError::Raw(id.0, error))
             })
             .transpose()
     }
