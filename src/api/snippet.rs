@@ -70,11 +70,17 @@ impl Terms {
         let Some(longest_term) = self.0.iter().map(|term| term.words.len()).max() else {
             return Vec::new();
         };
-        let mut spans = word_spans(text);
+        let firsts = self.first_bytes();
+        let mut spans = Words { text, at: 0 };
         // The next words of the text, as many as the longest term has.
         let mut ahead: VecDeque<Word> = VecDeque::with_capacity(longest_term);
         let mut found: Vec<(usize, usize)> = Vec::new();
         loop {
+            if ahead.is_empty()
+                && let Some(firsts) = &firsts
+            {
+                spans.skip_to_candidate(firsts);
+            }
             while ahead.len() < longest_term {
                 let Some((start, end)) = spans.next() else {
                     break;
@@ -104,6 +110,66 @@ impl Terms {
             }
         }
         found
+    }
+
+    /// The first bytes of the terms' first words, when all are ASCII: a
+    /// word can only match if it starts with one of them (in either case)
+    /// or with a non-ASCII character (whose lowercase may begin with one).
+    fn first_bytes(&self) -> Option<Vec<u8>> {
+        self.0
+            .iter()
+            .map(|term| term.words[0].bytes().next().filter(u8::is_ascii))
+            .collect()
+    }
+}
+
+/// The words of a text, in order; see [`word_spans`].
+struct Words<'a> {
+    text: &'a str,
+    /// Where the search for the next word starts: 0, or just after a word.
+    at: usize,
+}
+
+impl Iterator for Words<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let (start, end) = word_spans(&self.text[self.at..]).next()?;
+        let span = (self.at + start, self.at + end);
+        self.at = span.1;
+        Some(span)
+    }
+}
+
+impl Words<'_> {
+    /// Skips the words that cannot match: stops before the next word that
+    /// starts with one of `firsts` (ASCII, lowercase) in either case, or
+    /// with a non-ASCII letter or digit.
+    fn skip_to_candidate(&mut self, firsts: &[u8]) {
+        let bytes = self.text.as_bytes();
+        let mut in_word = false;
+        let mut at = self.at;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte.is_ascii() {
+                let starts = byte.is_ascii_alphanumeric() && !in_word;
+                if starts && firsts.contains(&byte.to_ascii_lowercase()) {
+                    break;
+                }
+                in_word = byte.is_ascii_alphanumeric();
+                at += 1;
+            } else {
+                let Some(c) = self.text[at..].chars().next() else {
+                    break;
+                };
+                if c.is_alphanumeric() && !in_word {
+                    break;
+                }
+                in_word = c.is_alphanumeric();
+                at += c.len_utf8();
+            }
+        }
+        self.at = at;
     }
 }
 
@@ -309,6 +375,34 @@ mod tests {
             .map(|[from, to]| &dto.text[*from..*to])
             .collect();
         assert_eq!(words, ["Köln", "Straße"]);
+    }
+
+    #[test]
+    fn finds_words_whose_lowercase_starts_differently() {
+        // U+212A KELVIN SIGN lowercases to an ASCII `k`, U+0130 to `i` and a dot.
+        assert_eq!(
+            marked("the \u{212A}elvin scale", "kelvin"),
+            "the [\u{212A}elvin] scale"
+        );
+        assert_eq!(marked("to \u{130}zmir now", "i*"), "to [\u{130}zmir] now");
+        assert_eq!(marked("Ünïcode at start", "ünïcode"), "[Ünïcode] at start");
+    }
+
+    #[test]
+    fn skips_near_misses_before_a_late_match() {
+        let filler = "Linuxes linu xlinux LINUX-ish ".repeat(3);
+        let text = format!("{filler}and a plain linux at last");
+        let dto = snippet(&text, &Terms::of(&parse("linux").unwrap()));
+        let words: Vec<&str> = dto
+            .highlights
+            .iter()
+            .map(|[from, to]| &dto.text[*from..*to])
+            .collect();
+        assert_eq!(words, ["LINUX", "LINUX", "LINUX", "linux"]);
+        assert_eq!(
+            marked("x credit cards, credit\ncard", "\"credit card\""),
+            "x credit cards, [credit card]"
+        );
     }
 
     #[test]
