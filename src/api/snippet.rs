@@ -71,15 +71,21 @@ impl Terms {
             return Vec::new();
         };
         let firsts = self.first_bytes();
-        let mut spans = Words { text, at: 0 };
+        let mut spans = Words::new(text, firsts.as_deref());
         // The next words of the text, as many as the longest term has.
         let mut ahead: VecDeque<Word> = VecDeque::with_capacity(longest_term);
         let mut found: Vec<(usize, usize)> = Vec::new();
         loop {
-            if ahead.is_empty()
-                && let Some(firsts) = &firsts
-            {
-                spans.skip_to_candidate(firsts);
+            if let Some(firsts) = &firsts {
+                while ahead
+                    .front()
+                    .is_some_and(|&(start, _, _)| !may_start(text.as_bytes()[start], firsts))
+                {
+                    ahead.pop_front();
+                }
+                if ahead.is_empty() {
+                    spans.skip_to_candidate(firsts);
+                }
             }
             while ahead.len() < longest_term {
                 let Some((start, end)) = spans.next() else {
@@ -128,6 +134,40 @@ struct Words<'a> {
     text: &'a str,
     /// Where the search for the next word starts: 0, or just after a word.
     at: usize,
+    /// Whether `text` is all ASCII (words then split at ASCII bytes only).
+    ascii: bool,
+    /// For ASCII text: each first byte in both cases, with the position
+    /// of its next occurrence at or after the last search (`None`: no more).
+    needles: Vec<(u8, Option<usize>)>,
+}
+
+impl<'a> Words<'a> {
+    /// The words of `text`; `firsts` as for [`Words::skip_to_candidate`].
+    fn new(text: &'a str, firsts: Option<&[u8]>) -> Words<'a> {
+        let ascii = firsts.is_some() && text.is_ascii();
+        if !ascii {
+            return Words {
+                text,
+                at: 0,
+                ascii,
+                needles: Vec::new(),
+            };
+        }
+        let mut needles: Vec<(u8, Option<usize>)> = Vec::new();
+        for &first in firsts.into_iter().flatten() {
+            for needle in [first, first.to_ascii_uppercase()] {
+                if !needles.iter().any(|&(known, _)| known == needle) {
+                    needles.push((needle, text.find(char::from(needle))));
+                }
+            }
+        }
+        Words {
+            text,
+            at: 0,
+            ascii,
+            needles,
+        }
+    }
 }
 
 impl Iterator for Words<'_> {
@@ -141,19 +181,27 @@ impl Iterator for Words<'_> {
     }
 }
 
+/// Whether a word starting with `byte` may match a term whose first word
+/// starts with one of `firsts` (see [`Terms::first_bytes`]).
+fn may_start(byte: u8, firsts: &[u8]) -> bool {
+    !byte.is_ascii() || firsts.contains(&byte.to_ascii_lowercase())
+}
+
 impl Words<'_> {
     /// Skips the words that cannot match: stops before the next word that
     /// starts with one of `firsts` (ASCII, lowercase) in either case, or
     /// with a non-ASCII letter or digit.
     fn skip_to_candidate(&mut self, firsts: &[u8]) {
+        if self.ascii {
+            return self.skip_to_ascii_candidate(firsts);
+        }
         let bytes = self.text.as_bytes();
         let mut in_word = false;
         let mut at = self.at;
         while at < bytes.len() {
             let byte = bytes[at];
             if byte.is_ascii() {
-                let starts = byte.is_ascii_alphanumeric() && !in_word;
-                if starts && firsts.contains(&byte.to_ascii_lowercase()) {
+                if byte.is_ascii_alphanumeric() && !in_word && may_start(byte, firsts) {
                     break;
                 }
                 in_word = byte.is_ascii_alphanumeric();
@@ -170,6 +218,38 @@ impl Words<'_> {
             }
         }
         self.at = at;
+    }
+
+    /// [`Words::skip_to_candidate`] for ASCII text: jumps from one
+    /// occurrence of a first byte to the next (a `memchr` each) until one
+    /// starts a word.
+    fn skip_to_ascii_candidate(&mut self, firsts: &[u8]) {
+        let bytes = self.text.as_bytes();
+        let mut at = self.at;
+        loop {
+            let next = self
+                .needles
+                .iter_mut()
+                .filter_map(|(needle, found)| {
+                    if found.is_some_and(|position| position < at) {
+                        *found = self.text[at..]
+                            .find(char::from(*needle))
+                            .map(|offset| at + offset);
+                    }
+                    *found
+                })
+                .min();
+            let Some(position) = next else {
+                self.at = bytes.len();
+                return;
+            };
+            if position == 0 || !bytes[position - 1].is_ascii_alphanumeric() {
+                debug_assert!(may_start(bytes[position], firsts));
+                self.at = position;
+                return;
+            }
+            at = position + 1;
+        }
     }
 }
 
