@@ -7,7 +7,7 @@
 //! Parameters and results are the shapes of `rpc::requests` and `rpc::dto`,
 //! so both transports return exactly the same data.
 //!
-//! Reads open the store read-only for each call (WAL readers never wait for
+//! Reads use pooled read-only store connections (WAL readers never wait for
 //! a writer) and reload the index reader when another process committed;
 //! tag changes write the store, then the index, like `inbox tag`, in the
 //! process's writer turn ([`WriteLock`], shared with the daemon's syncs).
