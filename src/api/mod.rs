@@ -7,7 +7,7 @@
 //! Parameters and results are the shapes of `rpc::requests` and `rpc::dto`,
 //! so both transports return exactly the same data.
 //!
-//! Reads open the store read-only for each call (WAL readers never wait for
+//! Reads use pooled read-only store connections (WAL readers never wait for
 //! a writer) and reload the index reader when another process committed;
 //! tag changes write the store, then the index, like `inbox tag`, in the
 //! process's writer turn ([`WriteLock`], shared with the daemon's syncs).
@@ -67,6 +67,9 @@ pub struct Api {
     index: Index,
     /// The index sequence number the reader last loaded.
     reader_seq: AtomicI64,
+    /// The store's change sequence number when the reader was last found
+    /// to cover it (see `freshness`).
+    current_seq: AtomicI64,
     /// Held while this process changes tags (or syncs), so changes queue
     /// up instead of failing on the index writer lock.
     writes: WriteLock,
@@ -93,6 +96,7 @@ impl Api {
             home: home.clone(),
             index,
             reader_seq: AtomicI64::new(-1),
+            current_seq: AtomicI64::new(-1),
             writes: WriteLock::default(),
             readers: std::sync::Mutex::new(Vec::new()),
         }

@@ -1,5 +1,7 @@
 //! `search` and `count`.
 
+use std::collections::HashMap;
+
 use super::snippet::{Terms, snippet};
 use super::{Api, ApiError};
 use crate::index::{Query, Sort, parse};
@@ -10,23 +12,28 @@ use crate::rpc::requests::{CountParams, SearchParams, SortParam};
 pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto, ApiError> {
     let query = parse_query(&params.query)?;
     let store = api.reader()?;
-    let total = api.index.count(&query)?;
     let sort = match params.sort {
         SortParam::NewestFirst => Sort::NewestFirst,
         SortParam::OldestFirst => Sort::OldestFirst,
         SortParam::Relevance => Sort::Relevance,
     };
-    let ids = api
+    let (total, ids) = api
         .index
-        .search(&query, sort, params.limit, params.offset)?;
+        .count_and_search(&query, sort, params.limit, params.offset)?;
     let terms = Terms::of(&query);
+    let mut texts = match params.snippets {
+        true => store.body_texts(&ids)?,
+        false => HashMap::new(),
+    };
     let mut messages = Vec::with_capacity(ids.len());
     for summary in store.summaries(&ids)? {
-        let snippet = match params.snippets {
-            true => store
+        let snippet = match (params.snippets, texts.remove(&summary.id)) {
+            (true, Some(text)) => Some(snippet(&text, &terms)),
+            // Stored before body texts were kept: read the raw message.
+            (true, None) => store
                 .raw(summary.id)?
                 .map(|raw| snippet(&normalize_item(summary.source, &raw).body, &terms)),
-            false => None,
+            (false, _) => None,
         };
         messages.push(SearchHitDto {
             summary: SummaryDto::from(&summary),

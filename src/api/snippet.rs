@@ -6,6 +6,9 @@
 //! case ignored). Only free-text and `body:` terms count, and not those
 //! under a negation; a phrase is marked where its words follow each other.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
 use crate::index::Query;
 use crate::index::query::TextField;
 use crate::rpc::dto::SnippetDto;
@@ -61,41 +64,212 @@ impl Terms {
     }
 
     /// The byte ranges of `text` where a term occurs, in order, stopping
-    /// once they are past `until`.
+    /// once they are past `until`. Reads the words of `text` lazily, as
+    /// far as it goes.
     fn matches(&self, text: &str, until: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
-        if self.0.is_empty() {
+        let Some(longest_term) = self.0.iter().map(|term| term.words.len()).max() else {
             return Vec::new();
-        }
-        let words: Vec<(usize, usize, String)> = word_spans(text)
-            .map(|(start, end)| (start, end, text[start..end].to_lowercase()))
-            .collect();
+        };
+        let firsts = self.first_bytes();
+        let mut spans = Words::new(text, firsts.as_deref());
+        // The next words of the text, as many as the longest term has.
+        let mut ahead: VecDeque<Word> = VecDeque::with_capacity(longest_term);
         let mut found: Vec<(usize, usize)> = Vec::new();
-        let mut next = 0;
-        while next < words.len() {
-            let start = words[next].0;
+        loop {
+            if let Some(firsts) = &firsts {
+                while ahead
+                    .front()
+                    .is_some_and(|&(start, _, _)| !may_start(text.as_bytes()[start], firsts))
+                {
+                    ahead.pop_front();
+                }
+                if ahead.is_empty() {
+                    spans.skip_to_candidate(firsts);
+                }
+            }
+            while ahead.len() < longest_term {
+                let Some((start, end)) = spans.next() else {
+                    break;
+                };
+                ahead.push_back((start, end, lowercase(&text[start..end])));
+            }
+            let Some(&(start, _, _)) = ahead.front() else {
+                break;
+            };
             if found.first().is_some_and(|first| until(start - first.0)) {
                 break;
             }
             let longest = self
                 .0
                 .iter()
-                .filter(|term| term.matches_at(&words[next..]))
+                .filter(|term| term.matches_at(&ahead))
                 .map(|term| term.words.len())
                 .max();
             match longest {
                 Some(length) => {
-                    found.push((start, words[next + length - 1].1));
-                    next += length;
+                    found.push((start, ahead[length - 1].1));
+                    ahead.drain(..length);
                 }
-                None => next += 1,
+                None => {
+                    ahead.pop_front();
+                }
             }
         }
         found
     }
+
+    /// The first bytes of the terms' first words, when all are ASCII: a
+    /// word can only match if it starts with one of them (in either case)
+    /// or with a non-ASCII character (whose lowercase may begin with one).
+    fn first_bytes(&self) -> Option<Vec<u8>> {
+        self.0
+            .iter()
+            .map(|term| term.words[0].bytes().next().filter(u8::is_ascii))
+            .collect()
+    }
+}
+
+/// The words of a text, in order; see [`word_spans`].
+struct Words<'a> {
+    text: &'a str,
+    /// Where the search for the next word starts: 0, or just after a word.
+    at: usize,
+    /// Whether `text` is all ASCII (words then split at ASCII bytes only).
+    ascii: bool,
+    /// For ASCII text: each first byte in both cases, with the position
+    /// of its next occurrence at or after the last search (`None`: no more).
+    needles: Vec<(u8, Option<usize>)>,
+}
+
+impl<'a> Words<'a> {
+    /// The words of `text`; `firsts` as for [`Words::skip_to_candidate`].
+    fn new(text: &'a str, firsts: Option<&[u8]>) -> Words<'a> {
+        let ascii = firsts.is_some() && text.is_ascii();
+        if !ascii {
+            return Words {
+                text,
+                at: 0,
+                ascii,
+                needles: Vec::new(),
+            };
+        }
+        let mut needles: Vec<(u8, Option<usize>)> = Vec::new();
+        for &first in firsts.into_iter().flatten() {
+            for needle in [first, first.to_ascii_uppercase()] {
+                if !needles.iter().any(|&(known, _)| known == needle) {
+                    needles.push((needle, text.find(char::from(needle))));
+                }
+            }
+        }
+        Words {
+            text,
+            at: 0,
+            ascii,
+            needles,
+        }
+    }
+}
+
+impl Iterator for Words<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let (start, end) = word_spans(&self.text[self.at..]).next()?;
+        let span = (self.at + start, self.at + end);
+        self.at = span.1;
+        Some(span)
+    }
+}
+
+/// Whether a word starting with `byte` may match a term whose first word
+/// starts with one of `firsts` (see [`Terms::first_bytes`]).
+fn may_start(byte: u8, firsts: &[u8]) -> bool {
+    !byte.is_ascii() || firsts.contains(&byte.to_ascii_lowercase())
+}
+
+impl Words<'_> {
+    /// Skips the words that cannot match: stops before the next word that
+    /// starts with one of `firsts` (ASCII, lowercase) in either case, or
+    /// with a non-ASCII letter or digit.
+    fn skip_to_candidate(&mut self, firsts: &[u8]) {
+        if self.ascii {
+            return self.skip_to_ascii_candidate(firsts);
+        }
+        let bytes = self.text.as_bytes();
+        let mut in_word = false;
+        let mut at = self.at;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() && !in_word && may_start(byte, firsts) {
+                    break;
+                }
+                in_word = byte.is_ascii_alphanumeric();
+                at += 1;
+            } else {
+                let Some(c) = self.text[at..].chars().next() else {
+                    break;
+                };
+                if c.is_alphanumeric() && !in_word {
+                    break;
+                }
+                in_word = c.is_alphanumeric();
+                at += c.len_utf8();
+            }
+        }
+        self.at = at;
+    }
+
+    /// [`Words::skip_to_candidate`] for ASCII text: jumps from one
+    /// occurrence of a first byte to the next (a `memchr` each) until one
+    /// starts a word.
+    fn skip_to_ascii_candidate(&mut self, firsts: &[u8]) {
+        let bytes = self.text.as_bytes();
+        let mut at = self.at;
+        loop {
+            let next = self
+                .needles
+                .iter_mut()
+                .filter_map(|(needle, found)| {
+                    if found.is_some_and(|position| position < at) {
+                        *found = self.text[at..]
+                            .find(char::from(*needle))
+                            .map(|offset| at + offset);
+                    }
+                    *found
+                })
+                .min();
+            let Some(position) = next else {
+                self.at = bytes.len();
+                return;
+            };
+            if position == 0 || !bytes[position - 1].is_ascii_alphanumeric() {
+                debug_assert!(may_start(bytes[position], firsts));
+                self.at = position;
+                return;
+            }
+            at = position + 1;
+        }
+    }
+}
+
+/// A word of the text: its byte range and its lowercase form.
+type Word<'a> = (usize, usize, Cow<'a, str>);
+
+/// `word` in lowercase, borrowed when it already is (most words of mail).
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word.is_ascii() {
+        match word.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            true => Cow::Owned(word.to_ascii_lowercase()),
+            false => Cow::Borrowed(word),
+        }
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
 }
 
 impl Term {
-    fn matches_at(&self, words: &[(usize, usize, String)]) -> bool {
+    fn matches_at(&self, words: &VecDeque<Word<'_>>) -> bool {
         if words.len() < self.words.len() {
             return false;
         }
@@ -281,6 +455,34 @@ mod tests {
             .map(|[from, to]| &dto.text[*from..*to])
             .collect();
         assert_eq!(words, ["Köln", "Straße"]);
+    }
+
+    #[test]
+    fn finds_words_whose_lowercase_starts_differently() {
+        // U+212A KELVIN SIGN lowercases to an ASCII `k`, U+0130 to `i` and a dot.
+        assert_eq!(
+            marked("the \u{212A}elvin scale", "kelvin"),
+            "the [\u{212A}elvin] scale"
+        );
+        assert_eq!(marked("to \u{130}zmir now", "i*"), "to [\u{130}zmir] now");
+        assert_eq!(marked("Ünïcode at start", "ünïcode"), "[Ünïcode] at start");
+    }
+
+    #[test]
+    fn skips_near_misses_before_a_late_match() {
+        let filler = "Linuxes linu xlinux LINUX-ish ".repeat(3);
+        let text = format!("{filler}and a plain linux at last");
+        let dto = snippet(&text, &Terms::of(&parse("linux").unwrap()));
+        let words: Vec<&str> = dto
+            .highlights
+            .iter()
+            .map(|[from, to]| &dto.text[*from..*to])
+            .collect();
+        assert_eq!(words, ["LINUX", "LINUX", "LINUX", "linux"]);
+        assert_eq!(
+            marked("x credit cards, credit\ncard", "\"credit card\""),
+            "x credit cards, [credit card]"
+        );
     }
 
     #[test]

@@ -389,3 +389,78 @@ fn list_accounts_reports_imported_and_configured_accounts() {
     assert!(!accounts[0].configured);
     assert!(accounts[1].configured && accounts[1].kind == "imap");
 }
+
+/// Every page of `queries`, with snippets, as JSON.
+fn pages(api: &Api, queries: &[&str]) -> Vec<serde_json::Value> {
+    queries
+        .iter()
+        .map(|query| serde_json::to_value(search(api, query)).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_store_from_before_body_texts_gives_the_same_snippets() {
+    let fixture = Fixture::new();
+    let queries = [
+        "*",
+        "budget",
+        "\"budget report\" from:alice",
+        "zebra",
+        "bod*",
+    ];
+    let stored = pages(&fixture.api(), &queries);
+    let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
+    let (messages, texts): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM body_text)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(texts, messages, "every stored message has its body text");
+    // The schema an older inbox wrote: migration 3 runs again on open.
+    conn.execute_batch("DROP TABLE body_text; PRAGMA user_version = 2;")
+        .unwrap();
+    drop(conn);
+    let api = fixture.api();
+    assert_eq!(pages(&api, &queries), stored);
+    let migrated: usize = rusqlite::Connection::open(fixture.home.store_path())
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(migrated, crate::store::latest_version());
+}
+
+#[test]
+fn a_damaged_body_text_falls_back_to_the_raw_message() {
+    let fixture = Fixture::new();
+    let expected = pages(&fixture.api(), &["budget"]);
+    let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
+    conn.execute("UPDATE body_text SET zstd = x'28b52ffd00'", [])
+        .unwrap();
+    drop(conn);
+    assert_eq!(pages(&fixture.api(), &["budget"]), expected);
+}
+
+#[test]
+fn summaries_keep_the_order_asked_with_tags_and_folders() {
+    let fixture = Fixture::new();
+    let api = fixture.api();
+    let (lunch, budget) = (id_of(&api, "lunch"), id_of(&api, "from:alice"));
+    let params = TagParams {
+        query: "lunch".into(),
+        add: vec!["zz".into(), "aa".into()],
+        remove: vec![],
+    };
+    api.tag(&params).unwrap();
+    let store = Store::open_for_reading(&fixture.home.store_path()).unwrap();
+    let ids = [lunch, 424_242, budget, lunch].map(crate::model::MessageId);
+    let summaries = store.summaries(&ids).unwrap();
+    let found: Vec<i64> = summaries.iter().map(|summary| summary.id.0).collect();
+    assert_eq!(found, [lunch, budget, lunch], "unknown ids are left out");
+    assert_eq!(summaries[0].tags, ["aa", "zz"]);
+    assert_eq!(summaries[0].folders, ["INBOX"]);
+    assert!(summaries[1].tags.is_empty());
+    assert_eq!(summaries[1].subject.as_deref(), Some("quarterly budget"));
+    assert!(store.summaries(&[]).unwrap().is_empty());
+}

@@ -157,14 +157,43 @@ impl Index {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<MessageId>, IndexError> {
+        Ok(self.search_page(query, sort, limit, offset, false)?.1)
+    }
+
+    /// [`Index::search`] and [`Index::count`] in one pass over the matches:
+    /// how many match, and the page's ids.
+    pub fn count_and_search(
+        &self,
+        query: &Query,
+        sort: Sort,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(usize, Vec<MessageId>), IndexError> {
+        self.search_page(query, sort, limit, offset, true)
+    }
+
+    /// One page of matches, and with `counting` their number (else 0).
+    fn search_page(
+        &self,
+        query: &Query,
+        sort: Sort,
+        limit: usize,
+        offset: usize,
+        counting: bool,
+    ) -> Result<(usize, Vec<MessageId>), IndexError> {
         let searcher = self.reader.searcher();
+        let query = self.translate(query);
         let total = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         if limit == 0 || offset >= total {
-            return Ok(Vec::new());
+            let count = match counting {
+                true => searcher.search(&query, &Count)?,
+                false => 0,
+            };
+            return Ok((count, Vec::new()));
         }
         let top = TopDocs::with_limit(limit.min(total - offset)).and_offset(offset);
-        let query = self.translate(query);
-        let addresses: Vec<DocAddress> = match sort {
+        let count = counting.then_some(Count);
+        let (count, addresses): (Option<usize>, Vec<DocAddress>) = match sort {
             Sort::NewestFirst | Sort::OldestFirst => {
                 let order = if sort == Sort::NewestFirst {
                     Order::Desc
@@ -172,15 +201,21 @@ impl Index {
                     Order::Asc
                 };
                 let by_date = top.order_by_fast_field::<i64>(schema::DATE, order);
-                let hits = searcher.search(&query, &by_date)?;
-                hits.into_iter().map(|(_, address)| address).collect()
+                let (count, hits) = searcher.search(&query, &(count, by_date))?;
+                (
+                    count,
+                    hits.into_iter().map(|(_, address)| address).collect(),
+                )
             }
             Sort::Relevance => {
-                let hits = searcher.search(&query, &top.order_by_score())?;
-                hits.into_iter().map(|(_, address)| address).collect()
+                let (count, hits) = searcher.search(&query, &(count, top.order_by_score()))?;
+                (
+                    count,
+                    hits.into_iter().map(|(_, address)| address).collect(),
+                )
             }
         };
-        message_ids(&searcher, &addresses)
+        Ok((count.unwrap_or(0), message_ids(&searcher, &addresses)?))
     }
 
     /// How many messages match `query`.

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 
 use super::error::{AppCode, RpcError};
 use super::handler::{Connection, Handler};
@@ -51,6 +52,19 @@ impl Method {
         matches!(
             self,
             Method::SyncNow | Method::AccountStatus | Method::Subscribe | Method::GetNextEvents
+        )
+    }
+
+    /// Whether it only reads the store and the index.
+    fn reads_only(self) -> bool {
+        matches!(
+            self,
+            Method::Search
+                | Method::Count
+                | Method::GetMessage
+                | Method::GetThread
+                | Method::ListTags
+                | Method::ListAccounts
         )
     }
 }
@@ -325,12 +339,25 @@ pub const METHODS: &[MethodSpec] = &[
 pub struct ApiHandler {
     api: Arc<Api>,
     daemon: Option<Arc<DaemonState>>,
+    /// Read calls running at once: more than the cores can run only adds
+    /// threads, store connections and allocator arenas; the rest wait
+    /// their turn without holding a thread.
+    reads: Semaphore,
 }
+
+/// Read calls running at once, per core (at least [`MIN_READS`]).
+const READS_PER_CORE: usize = 2;
+const MIN_READS: usize = 4;
 
 impl ApiHandler {
     /// The API methods; the daemon's own methods answer "not found".
     pub fn new(api: Arc<Api>) -> ApiHandler {
-        ApiHandler { api, daemon: None }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        ApiHandler {
+            api,
+            daemon: None,
+            reads: Semaphore::new((cores * READS_PER_CORE).max(MIN_READS)),
+        }
     }
 
     /// Also serves the daemon's methods, and reports tag changes as events.
@@ -362,6 +389,11 @@ impl Handler for ApiHandler {
             .ok_or_else(|| RpcError::method_not_found(method))?;
         let names = spec.param_names();
         let api = self.api.clone();
+        // Never closed, so this waits for a permit and never fails.
+        let _turn = match spec.method.reads_only() {
+            true => self.reads.acquire().await.ok(),
+            false => None,
+        };
         match spec.method {
             Method::Search => run(api, params, &names, |api, p| api.search(&p)).await,
             Method::Count => run(api, params, &names, |api, p| api.count(&p)).await,

@@ -97,6 +97,14 @@ const MIGRATIONS: &[&str] = &[
         queued      INTEGER NOT NULL
     );
     ",
+    // 3: the normalized body text, zstd-compressed, for search snippets.
+    // Messages stored before have none until they are stored again.
+    "
+    CREATE TABLE body_text (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        zstd        BLOB NOT NULL
+    );
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

@@ -8,6 +8,7 @@
 //! touches; the index records the last sequence it saw, so an index that fell
 //! behind (a crash between the two commits) is caught up from the store.
 
+mod body_text;
 mod migrations;
 mod outbox;
 mod read;
@@ -237,7 +238,8 @@ impl Store {
     pub fn change_seq(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT change_seq FROM sequence", [], |row| row.get(0))?)
+            .prepare_cached("SELECT change_seq FROM sequence")?
+            .query_row([], |row| row.get(0))?)
     }
 }
 

@@ -55,48 +55,64 @@ const SUMMARY_COLUMNS: &str =
 
 impl Store {
     /// The summaries of `ids`, in the same order; unknown ids are left out.
+    /// Three queries whatever the number of ids.
     pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<Summary>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for &id in ids {
-            if let Some(summary) = self.summary(id)? {
-                found.push(summary);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted = id_list(ids);
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE m.id IN (SELECT value FROM json_each(?1))"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut found: HashMap<i64, Summary> = stmt
+            .query_map([&wanted], summary_row)?
+            .map(|row| row.map(|summary| (summary.id.0, summary)))
+            .collect::<Result<_, _>>()?;
+        for (sql, folders) in [
+            (
+                "SELECT DISTINCT message_id, folder FROM locations
+              WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY folder",
+                true,
+            ),
+            (
+                "SELECT message_id, tag FROM tags
+              WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY tag",
+                false,
+            ),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query([&wanted])?;
+            while let Some(row) = rows.next()? {
+                if let Some(summary) = found.get_mut(&row.get::<_, i64>(0)?) {
+                    let list = if folders {
+                        &mut summary.folders
+                    } else {
+                        &mut summary.tags
+                    };
+                    list.push(row.get(1)?);
+                }
             }
         }
-        Ok(found)
+        let mut ordered = Vec::with_capacity(found.len());
+        for id in ids {
+            // A repeated id takes a copy of the summary already placed.
+            match found.remove(&id.0) {
+                Some(summary) => ordered.push(summary),
+                None => {
+                    if let Some(earlier) = ordered.iter().find(|s: &&Summary| s.id == *id) {
+                        ordered.push(earlier.clone());
+                    }
+                }
+            }
+        }
+        Ok(ordered)
     }
 
     /// One message's summary.
     pub fn summary(&self, id: MessageId) -> Result<Option<Summary>, StoreError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN accounts a ON a.id = m.account_id
-             WHERE m.id = ?1"
-        );
-        let summary = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id.0], summary_row)
-            .optional()?;
-        summary
-            .map(|summary| self.with_tags_and_folders(summary))
-            .transpose()
-    }
-
-    fn with_tags_and_folders(&self, mut summary: Summary) -> Result<Summary, StoreError> {
-        summary.tags = self.strings(
-            "SELECT tag FROM tags WHERE message_id = ?1 ORDER BY tag",
-            summary.id,
-        )?;
-        summary.folders = self.strings(
-            "SELECT DISTINCT folder FROM locations WHERE message_id = ?1 ORDER BY folder",
-            summary.id,
-        )?;
-        Ok(summary)
-    }
-
-    fn strings(&self, sql: &str, id: MessageId) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map([id.0], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(self.summaries(&[id])?.pop())
     }
 
     /// The message's bytes exactly as the source delivered them.
@@ -108,7 +124,7 @@ impl Store {
             .optional()?;
         compressed
             .map(|bytes| {
-                zstd::decode_all(bytes.as_slice()).map_err(|error| StoreError::Raw(id.0, error))
+                super::body_text::decompress(&bytes).map_err(|error| StoreError::Raw(id.0, error))
             })
             .transpose()
     }
@@ -227,6 +243,20 @@ impl Store {
         let rows = stmt.query_map([], map)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// `ids` as a JSON array, for `json_each`.
+pub(super) fn id_list(ids: &[MessageId]) -> String {
+    let mut list = String::with_capacity(ids.len() * 8 + 2);
+    list.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(&id.0.to_string());
+    }
+    list.push(']');
+    list
 }
 
 fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {

@@ -156,6 +156,7 @@ fn insert(
         .map_err(|error| StoreError::Raw(id, error))?;
     tx.prepare_cached("INSERT INTO raw (message_id, zstd) VALUES (?1, ?2)")?
         .execute(params![id, compressed])?;
+    super::body_text::insert(tx, compressor, id, &message.body)?;
     insert_participants(tx, id, message)?;
     insert_refs(tx, id, message)?;
     insert_location(tx, account, new.location, id, new.flags)?;
