@@ -38,7 +38,9 @@ pub(super) fn score<'a>(probabilities: impl Iterator<Item = (&'a str, f64)>) -> 
 
 /// The strongest clues, strongest first (ties broken by token, so the
 /// choice never depends on hash order).
-pub(super) fn clues<'a>(probabilities: impl Iterator<Item = (&'a str, f64)>) -> Vec<(&'a str, f64)> {
+pub(super) fn clues<'a>(
+    probabilities: impl Iterator<Item = (&'a str, f64)>,
+) -> Vec<(&'a str, f64)> {
     let mut clues: Vec<(&str, f64)> = probabilities
         .filter(|(_, probability)| (probability - 0.5).abs() >= MIN_STRENGTH)
         .collect();
@@ -96,7 +98,12 @@ mod tests {
 
     #[test]
     fn only_the_strongest_clues_count() {
-        let many = (0..1000).map(|i| (if i % 2 == 0 { "x" } else { "y" }, 0.2 + (i as f64) / 2000.0));
+        let many = (0..1000).map(|i| {
+            (
+                if i % 2 == 0 { "x" } else { "y" },
+                0.2 + (i as f64) / 2000.0,
+            )
+        });
         assert_eq!(clues(many).len(), MAX_CLUES);
     }
 }

@@ -108,9 +108,11 @@ pub fn cross_validate(samples: &[Sample], folds: usize, seed: u64) -> Report {
             classifier.train_features(&sample.features, sample.positive);
         }
     }
-    report
-        .false_positives
-        .sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    report.false_positives.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     report
 }
 

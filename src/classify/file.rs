@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(load(&path).unwrap(), sample());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1
+        );
     }
 
     #[test]
@@ -193,14 +196,20 @@ mod tests {
         let good = encode(&sample());
         let text = String::from_utf8(good.clone()).unwrap();
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (b"hello world\n".to_vec(), "is not an inbox classifier model"),
+            (
+                b"hello world\n".to_vec(),
+                "is not an inbox classifier model",
+            ),
             (Vec::new(), "is not an inbox classifier model"),
             (
                 text.replacen("model 1", "model 7", 1).into_bytes(),
                 "format version 7",
             ),
             (good[..good.len() / 2].to_vec(), "corrupt"),
-            (text.replacen("\t1\t", "\t9\t", 1).into_bytes(), "checksum mismatch"),
+            (
+                text.replacen("\t1\t", "\t9\t", 1).into_bytes(),
+                "checksum mismatch",
+            ),
             (
                 [&good[..good.len() - 3], b"\xff\xfe\n"].concat(),
                 "not UTF-8",
@@ -211,10 +220,16 @@ mod tests {
         for (bytes, expected) in cases {
             std::fs::write(&path, &bytes).unwrap();
             let error = load(&path).unwrap_err().to_string();
-            assert!(error.contains(expected), "{error:?} should say {expected:?}");
+            assert!(
+                error.contains(expected),
+                "{error:?} should say {expected:?}"
+            );
             assert!(error.contains("spam.model"), "{error}");
         }
         let missing = load(&dir.path().join("none")).unwrap_err().to_string();
-        assert!(missing.contains("cannot read the classifier model"), "{missing}");
+        assert!(
+            missing.contains("cannot read the classifier model"),
+            "{missing}"
+        );
     }
 }

@@ -18,7 +18,8 @@ pub(super) struct Field {
 }
 
 /// The header fields of `raw` that may be used as features: every field
-/// except the verdicts of other filters (see [`is_verdict_header`]).
+/// except the verdicts of other filters (see [`is_verdict_header`]) and
+/// the bookkeeping of mail programs (see [`is_mailbox_bookkeeping`]).
 pub(super) fn fields(raw: &[u8]) -> Vec<Field> {
     let mut fields: Vec<Field> = Vec::new();
     let mut skipping = false;
@@ -40,7 +41,7 @@ pub(super) fn fields(raw: &[u8]) -> Vec<Field> {
             break;
         };
         let name = String::from_utf8_lossy(&line[..colon]).to_ascii_lowercase();
-        skipping = is_verdict_header(&name);
+        skipping = is_verdict_header(&name) || is_mailbox_bookkeeping(&name);
         if skipping {
             continue;
         }
@@ -74,6 +75,24 @@ pub(super) fn is_verdict_header(name: &str) -> bool {
     WORDS.iter().any(|word| name.contains(word))
         || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
         || name == "x-ham-report"
+}
+
+/// Whether a header is written by the program that stores the mail
+/// (read status, keywords, mailbox ids), not by its sender or the servers
+/// it passed: it tells how a mailbox was kept, nothing about the message.
+pub(super) fn is_mailbox_bookkeeping(name: &str) -> bool {
+    const NAMES: [&str; 8] = [
+        "status",
+        "x-status",
+        "x-keywords",
+        "x-uid",
+        "x-imap",
+        "x-imapbase",
+        "lines",
+        "content-length",
+    ];
+    const PREFIXES: [&str; 3] = ["x-mozilla-", "x-evolution", "x-kmail-"];
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 /// The position of the colon ending a field name: printable ASCII without
@@ -116,9 +135,10 @@ mod tests {
     }
 
     #[test]
-    fn verdict_headers_and_their_continuations_are_dropped() {
+    fn verdict_and_bookkeeping_headers_are_dropped() {
         let raw = b"X-Spam-Status: Yes, score=9\n\ttests=ALL\nX-Virus-Scanned: ok\n\
-X-Bogosity: Spam\nX-DSPAM-Result: Spam\nX-Barracuda-Spam-Score: 9\nSubject: hi\n\n";
+X-Bogosity: Spam\nX-DSPAM-Result: Spam\nX-Barracuda-Spam-Score: 9\nSubject: hi\nStatus: RO\n\
+X-Keywords: $Junk\n\n";
         assert_eq!(names(raw), ["subject"]);
         assert_eq!(fields(raw)[0].value, "hi");
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::tokens::Features;
 
 /// Robinson's strength s of the prior belief x about an unseen token.
-const PRIOR_STRENGTH: f64 = 0.45;
+const PRIOR_STRENGTH: f64 = 0.2;
 const PRIOR: f64 = 0.5;
 
 /// Messages holding a token, per class.

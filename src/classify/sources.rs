@@ -54,14 +54,25 @@ pub fn read_labels(table: &Path) -> Result<Vec<LabelledFile>, SourceError> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     let column = |name: &str| {
-        header.iter().position(|&title| title == name).ok_or_else(|| {
-            problem(1, format!("no `{name}` column: the first line must name the columns, tab-separated"))
-        })
+        header
+            .iter()
+            .position(|&title| title == name)
+            .ok_or_else(|| {
+                problem(
+                    1,
+                    format!(
+                        "no `{name}` column: the first line must name the columns, tab-separated"
+                    ),
+                )
+            })
     };
     let (path_column, label_column) = (column("path")?, column("label")?);
     let base = table.parent().unwrap_or(Path::new("."));
     let mut files = Vec::new();
-    for (index, line) in lines.enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+    for (index, line) in lines
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+    {
         let number = index + 2;
         let cells: Vec<&str> = line.split('\t').collect();
         let (Some(name), Some(label)) = (cells.get(path_column), cells.get(label_column)) else {

@@ -18,11 +18,15 @@ fn subset(per_class: usize) -> Vec<(LabelledFile, Vec<u8>)> {
     let files = read_labels(&corpus_labels()).expect("the SpamAssassin corpus labels");
     let mut chosen = Vec::new();
     for positive in [true, false] {
-        let class: Vec<LabelledFile> = files.iter().filter(|f| f.positive == positive).map(|f| LabelledFile {
-            name: f.name.clone(),
-            path: f.path.clone(),
-            positive,
-        }).collect();
+        let class: Vec<LabelledFile> = files
+            .iter()
+            .filter(|f| f.positive == positive)
+            .map(|f| LabelledFile {
+                name: f.name.clone(),
+                path: f.path.clone(),
+                positive,
+            })
+            .collect();
         let step = (class.len() / per_class).max(1);
         for file in class.into_iter().step_by(step).take(per_class) {
             let raw = std::fs::read(&file.path).expect("a corpus message");
@@ -136,9 +140,15 @@ fn a_corrupt_model_file_is_a_clear_error() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
     let error = Classifier::load(&path).unwrap_err().to_string();
-    assert!(error.contains("corrupt") && error.contains("train"), "{error}");
+    assert!(
+        error.contains("corrupt") && error.contains("train"),
+        "{error}"
+    );
     let missing = dir.path().join("missing.model");
-    assert_eq!(Classifier::load_or_new(&missing).unwrap(), Classifier::new());
+    assert_eq!(
+        Classifier::load_or_new(&missing).unwrap(),
+        Classifier::new()
+    );
 }
 
 #[test]
@@ -148,7 +158,9 @@ fn hostile_input_is_scored_without_panicking() {
     let mut huge = b"Subject: big\nContent-Type: text/plain\n\n".to_vec();
     huge.extend(std::iter::repeat_n(b"spam ham eggs\n".as_slice(), 2_000_000).flatten());
     let deep: Vec<u8> = (0..5000)
-        .flat_map(|i| format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").into_bytes())
+        .flat_map(|i| {
+            format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").into_bytes()
+        })
         .collect();
     for raw in [&b""[..], b"\0\0\0", &binary, &huge, &deep] {
         let score = classifier.score(raw);
@@ -160,7 +172,10 @@ fn hostile_input_is_scored_without_panicking() {
 #[test]
 fn model_paths_are_per_tag_and_file_safe() {
     let home = Home::at(std::path::Path::new("/h"));
-    assert_eq!(model_path(&home, "spam"), PathBuf::from("/h/classify/spam.model"));
+    assert_eq!(
+        model_path(&home, "spam"),
+        PathBuf::from("/h/classify/spam.model")
+    );
     assert_eq!(
         model_path(&home, "list/../x"),
         PathBuf::from("/h/classify/list%2F%2E%2E%2Fx.model")

@@ -19,7 +19,7 @@ const MAX_INPUT: usize = 4 << 20;
 const MAX_BODY: usize = 128 * 1024;
 
 /// Most distinct tokens taken from one message (header tokens come first).
-pub const MAX_FEATURES: usize = 3000;
+pub const MAX_FEATURES: usize = 5000;
 
 /// Words longer than this (in characters) become a `skip:` token.
 const LONG_WORD: usize = 12;
@@ -90,7 +90,11 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
     for sender in &message.from {
         tokens.add_prefixed("from:addr", &clean(&sender.address));
         domain_tokens("from:domain", domain_of(&sender.address), tokens);
-        match sender.name.as_deref().filter(|name| !name.trim().is_empty()) {
+        match sender
+            .name
+            .as_deref()
+            .filter(|name| !name.trim().is_empty())
+        {
             Some(name) => words("from:name", name, tokens),
             None => tokens.add("from:name:none".into()),
         }
@@ -150,7 +154,7 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
                 "received:ip:{}.{}.{}",
                 octets[0], octets[1], octets[2]
             ));
-        } else if word.contains('.') && !word.contains('@') && word.len() <= 255 {
+        } else if is_host_name(word) {
             domain_tokens("received", word, tokens);
         }
     }
@@ -252,7 +256,9 @@ fn url_start(word: &str) -> Option<usize> {
 fn url_tokens(url: &str, tokens: &mut Tokens) {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     tokens.add_prefixed("url:proto", &clean(scheme));
-    let end = rest.find(['/', '?', '#', '"', '\'', '>']).unwrap_or(rest.len());
+    let end = rest
+        .find(['/', '?', '#', '"', '\'', '>'])
+        .unwrap_or(rest.len());
     let host = rest[..end].rsplit('@').next().unwrap_or_default();
     let host = host.split(':').next().unwrap_or_default();
     if ipv4(host).is_some() {
@@ -310,6 +316,18 @@ fn domain_of(text: &str) -> &str {
         .find(|c: char| c == '>' || c == '"' || c.is_whitespace())
         .unwrap_or(after.len());
     &after[..end]
+}
+
+/// A dotted name of letters, digits and hyphens, ending in a letter label.
+fn is_host_name(word: &str) -> bool {
+    let top = word.rsplit('.').next().unwrap_or_default();
+    word.contains('.')
+        && word.len() <= 255
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !top.is_empty()
+        && top.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 fn ipv4(word: &str) -> Option<[u8; 4]> {
