@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -9,6 +9,7 @@ mod import;
 mod maintenance;
 mod progress;
 mod search;
+mod spam;
 mod sync;
 mod tag;
 mod unlock;
@@ -121,6 +122,9 @@ enum Command {
     /// Manage accounts: settings in the config file, secrets in the vault.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Train and evaluate the spam classifier.
+    #[command(subcommand)]
+    Spam(spam::SpamCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -185,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account::run(&home, &config, &access, command)
         }
         Command::Daemon => daemon::run(cli.passphrase_fd),
+        Command::Spam(command) => spam::run(&home, command),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

@@ -1,0 +1,109 @@
+//! Fisher's chi-square combining of token probabilities (Robinson's method,
+//! as in SpamBayes and bogofilter).
+//!
+//! Of a message's known tokens, the [`MAX_CLUES`] whose probability lies
+//! farthest from 0.5 (at least [`MIN_STRENGTH`] away) are the clues. Two
+//! chi-square tests ask how unlikely the clues are if they were random
+//! under "all negative" (H) and "all positive" (S) hypotheses; the score
+//! (1 + S - H) / 2 is near 1 for positive, near 0 for negative and near 0.5
+//! when the evidence is weak or torn.
+
+/// Most clues used for one message.
+pub(super) const MAX_CLUES: usize = 150;
+
+/// Tokens with a probability closer than this to 0.5 are ignored.
+pub(super) const MIN_STRENGTH: f64 = 0.1;
+
+/// Probabilities are kept this far from 0 and 1, so no single token decides.
+const CLAMP: f64 = 1e-4;
+
+/// The combined score of the clues among `probabilities` (token, f(w)).
+pub(super) fn score<'a>(probabilities: impl Iterator<Item = (&'a str, f64)>) -> f64 {
+    let clues = clues(probabilities);
+    if clues.is_empty() {
+        return 0.5;
+    }
+    let mut ln_positive = 0.0;
+    let mut ln_negative = 0.0;
+    for (_, probability) in &clues {
+        let probability = probability.clamp(CLAMP, 1.0 - CLAMP);
+        ln_positive += probability.ln();
+        ln_negative += (1.0 - probability).ln();
+    }
+    let freedom = 2 * clues.len();
+    let not_negative = 1.0 - chi2_tail(-2.0 * ln_positive, freedom);
+    let not_positive = 1.0 - chi2_tail(-2.0 * ln_negative, freedom);
+    ((1.0 + not_positive - not_negative) / 2.0).clamp(0.0, 1.0)
+}
+
+/// The strongest clues, strongest first (ties broken by token, so the
+/// choice never depends on hash order).
+pub(super) fn clues<'a>(
+    probabilities: impl Iterator<Item = (&'a str, f64)>,
+) -> Vec<(&'a str, f64)> {
+    let mut clues: Vec<(&str, f64)> = probabilities
+        .filter(|(_, probability)| (probability - 0.5).abs() >= MIN_STRENGTH)
+        .collect();
+    clues.sort_unstable_by(|a, b| {
+        let strength = |p: f64| (p - 0.5).abs();
+        strength(b.1)
+            .total_cmp(&strength(a.1))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    clues.truncate(MAX_CLUES);
+    clues
+}
+
+/// P(X >= x) for X chi-square distributed with an even number of degrees
+/// of freedom, summed in log space so large inputs cannot underflow early.
+fn chi2_tail(x: f64, freedom: usize) -> f64 {
+    let half = x / 2.0;
+    if half <= 0.0 {
+        return 1.0;
+    }
+    let ln_half = half.ln();
+    let mut ln_term = -half;
+    let mut sum = ln_term.exp();
+    for i in 1..freedom / 2 {
+        ln_term += ln_half - (i as f64).ln();
+        sum += ln_term.exp();
+    }
+    sum.min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chi2_tail_matches_known_values() {
+        // P(X >= 2) with 2 degrees of freedom is e^-1.
+        assert!((chi2_tail(2.0, 2) - (-1.0f64).exp()).abs() < 1e-12);
+        // Median of chi-square with 4 degrees of freedom is about 3.357.
+        assert!((chi2_tail(3.357, 4) - 0.5).abs() < 1e-3);
+        assert_eq!(chi2_tail(0.0, 10), 1.0);
+        assert!(chi2_tail(1e6, 300) < 1e-300);
+    }
+
+    #[test]
+    fn scores_follow_the_evidence() {
+        let spammy = [("a", 0.99), ("b", 0.95), ("c", 0.9)];
+        let hammy = [("a", 0.01), ("b", 0.05), ("c", 0.1)];
+        assert!(score(spammy.into_iter()) > 0.95);
+        assert!(score(hammy.into_iter()) < 0.05);
+        let weak = [("a", 0.55), ("b", 0.45)];
+        assert_eq!(score(weak.into_iter()), 0.5);
+        assert_eq!(score(std::iter::empty()), 0.5);
+    }
+
+    #[test]
+    fn only_the_strongest_clues_count() {
+        let many = (0..1000).map(|i| {
+            (
+                if i % 2 == 0 { "x" } else { "y" },
+                0.2 + (i as f64) / 2000.0,
+            )
+        });
+        assert_eq!(clues(many).len(), MAX_CLUES);
+    }
+}

@@ -1,0 +1,98 @@
+//! Token counts per class and Robinson's per-token probability.
+//!
+//! For each token the model counts the positive and the negative messages
+//! that held it. A token's probability of meaning "positive" is Robinson's
+//! f(w) = (s·x + n·p(w)) / (s + n): p(w) from the class-normalized counts,
+//! pulled towards x = 0.5 when the token was seen in few (n) messages.
+
+use std::collections::HashMap;
+
+use super::tokens::Features;
+
+/// Robinson's strength s of the prior belief x about an unseen token.
+const PRIOR_STRENGTH: f64 = 0.2;
+const PRIOR: f64 = 0.5;
+
+/// Messages holding a token, per class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub(super) positive: u32,
+    pub(super) negative: u32,
+}
+
+/// Counts of trained messages and of their tokens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Model {
+    pub(super) messages: Counts,
+    pub(super) tokens: HashMap<String, Counts>,
+}
+
+impl Model {
+    /// Counts one message of the given class.
+    pub(super) fn train(&mut self, features: &Features, positive: bool) {
+        bump(&mut self.messages, positive);
+        for token in features.tokens() {
+            match self.tokens.get_mut(token) {
+                Some(counts) => bump(counts, positive),
+                None => {
+                    let mut counts = Counts::default();
+                    bump(&mut counts, positive);
+                    self.tokens.insert(token.to_owned(), counts);
+                }
+            }
+        }
+    }
+
+    /// Removes one message counted before as `positive` (counts never go
+    /// below zero; tokens nobody holds any more are dropped).
+    pub(super) fn untrain(&mut self, features: &Features, positive: bool) {
+        drop_one(&mut self.messages, positive);
+        for token in features.tokens() {
+            if let Some(counts) = self.tokens.get_mut(token) {
+                drop_one(counts, positive);
+                if *counts == Counts::default() {
+                    self.tokens.remove(token);
+                }
+            }
+        }
+    }
+
+    /// Robinson's f(w) for a known token; `None` for an unknown one.
+    pub(super) fn probability(&self, token: &str) -> Option<f64> {
+        let counts = self.tokens.get(token)?;
+        let positive = ratio(counts.positive, self.messages.positive);
+        let negative = ratio(counts.negative, self.messages.negative);
+        if positive + negative == 0.0 {
+            return None;
+        }
+        let p = positive / (positive + negative);
+        let n = f64::from(counts.positive) + f64::from(counts.negative);
+        Some((PRIOR_STRENGTH * PRIOR + n * p) / (PRIOR_STRENGTH + n))
+    }
+}
+
+/// The share of a class's messages holding a token, at most 1.
+fn ratio(holding: u32, messages: u32) -> f64 {
+    if messages == 0 {
+        return 0.0;
+    }
+    (f64::from(holding) / f64::from(messages)).min(1.0)
+}
+
+fn bump(counts: &mut Counts, positive: bool) {
+    let count = if positive {
+        &mut counts.positive
+    } else {
+        &mut counts.negative
+    };
+    *count = count.saturating_add(1);
+}
+
+fn drop_one(counts: &mut Counts, positive: bool) {
+    let count = if positive {
+        &mut counts.positive
+    } else {
+        &mut counts.negative
+    };
+    *count = count.saturating_sub(1);
+}

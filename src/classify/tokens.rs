@@ -1,0 +1,445 @@
+//! Raw message -> [`Features`]: a bounded set of tokens from selected
+//! headers (prefixed by their header) and the decoded body text.
+//!
+//! The body comes from [`crate::normalize::normalize`] (decoded, HTML turned
+//! into text); headers come from our own bounded scan, which drops the
+//! verdict headers of other filters. Every token is lowercase and free of
+//! whitespace.
+
+use std::collections::HashSet;
+
+use super::headers::{self, Field};
+use crate::model::Message;
+use crate::normalize::normalize;
+
+/// Largest prefix of a raw message that is read, in bytes.
+const MAX_INPUT: usize = 4 << 20;
+
+/// Largest prefix of the decoded body that is tokenized, in bytes.
+const MAX_BODY: usize = 128 * 1024;
+
+/// Most distinct tokens taken from one message (header tokens come first).
+pub const MAX_FEATURES: usize = 5000;
+
+/// Words longer than this (in characters) become a `skip:` token.
+const LONG_WORD: usize = 12;
+
+/// Most `Received` fields and MIME part headers looked at.
+const MAX_RECEIVED: usize = 10;
+const MAX_PARTS: usize = 50;
+
+/// The distinct tokens of one message, sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Features(Vec<String>);
+
+impl Features {
+    /// Tokenizes one raw RFC 5322 message; never panics.
+    pub fn of(raw: &[u8]) -> Features {
+        let raw = &raw[..raw.len().min(MAX_INPUT)];
+        let message = normalize(raw);
+        let mut tokens = Tokens::default();
+        header_tokens(&message, &headers::fields(raw), &mut tokens);
+        part_tokens(raw, &mut tokens);
+        attachment_tokens(&message, &mut tokens);
+        body_tokens(&message.body, &mut tokens);
+        let mut features: Vec<String> = tokens.seen.into_iter().collect();
+        features.sort_unstable();
+        Features(features)
+    }
+
+    /// The tokens, sorted and distinct.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// How many distinct tokens.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no token was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A set of distinct tokens, capped at [`MAX_FEATURES`].
+#[derive(Default)]
+struct Tokens {
+    seen: HashSet<String>,
+}
+
+impl Tokens {
+    fn add(&mut self, token: String) {
+        if self.seen.len() < MAX_FEATURES && !token.is_empty() {
+            self.seen.insert(token);
+        }
+    }
+
+    fn add_prefixed(&mut self, prefix: &str, value: &str) {
+        if !value.is_empty() {
+            self.add(format!("{prefix}:{value}"));
+        }
+    }
+}
+
+fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
+    if let Some(subject) = &message.subject {
+        subject_tokens(subject, tokens);
+    }
+    for sender in &message.from {
+        tokens.add_prefixed("from:addr", &clean(&sender.address));
+        domain_tokens("from:domain", domain_of(&sender.address), tokens);
+        match sender
+            .name
+            .as_deref()
+            .filter(|name| !name.trim().is_empty())
+        {
+            Some(name) => words("from:name", name, tokens),
+            None => tokens.add("from:name:none".into()),
+        }
+    }
+    let recipients = message.to.len() + message.cc.len();
+    tokens.add(format!("to:count:{}", bucket(recipients)));
+    for recipient in message.to.iter().chain(&message.cc).take(20) {
+        tokens.add_prefixed("to:domain", &clean(domain_of(&recipient.address)));
+    }
+    match message.message_id.as_deref().map(domain_of) {
+        Some("") => tokens.add("message-id:no-domain".into()),
+        Some(domain) => tokens.add_prefixed("message-id:domain", &clean(domain)),
+        None => tokens.add("message-id:none".into()),
+    }
+    if let Some(list) = &message.list_id {
+        tokens.add_prefixed("list-id", &clean(list));
+    }
+    let mut received = 0;
+    for field in fields {
+        tokens.add_prefixed("header", &clean(&field.name));
+        match field.name.as_str() {
+            "received" if received < MAX_RECEIVED => {
+                received += 1;
+                received_tokens(&field.value, tokens);
+            }
+            "reply-to" => domain_tokens("reply-to:domain", domain_of(&field.value), tokens),
+            "x-mailer" | "user-agent" => words("x-mailer", &field.value, tokens),
+            "content-type" => content_type_tokens("content-type", &field.value, tokens),
+            "content-transfer-encoding" => tokens.add_prefixed("cte", &clean(&field.value)),
+            _ => {}
+        }
+    }
+    tokens.add(format!("received:count:{}", bucket(received)));
+}
+
+fn subject_tokens(subject: &str, tokens: &mut Tokens) {
+    words("subject", subject, tokens);
+    for mark in ['!', '$', '%'] {
+        if subject.contains(mark) {
+            tokens.add(format!("subject:has:{mark}"));
+        }
+    }
+    let letters: Vec<char> = subject.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase()) {
+        tokens.add("subject:all-caps".into());
+    }
+}
+
+/// Hosts and networks a message passed through: the domain of every
+/// host name, and the /16 and /24 networks of every IPv4 address.
+fn received_tokens(value: &str, tokens: &mut Tokens) {
+    for word in value.split(|c: char| c.is_whitespace() || "()[];".contains(c)) {
+        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        if let Some(octets) = ipv4(word) {
+            tokens.add(format!("received:ip:{}.{}", octets[0], octets[1]));
+            tokens.add(format!(
+                "received:ip:{}.{}.{}",
+                octets[0], octets[1], octets[2]
+            ));
+        } else if is_host_name(word) {
+            domain_tokens("received", word, tokens);
+        }
+    }
+}
+
+/// `type/subtype` and charset of the MIME parts, found by scanning the
+/// body for part headers (bounded).
+fn part_tokens(raw: &[u8], tokens: &mut Tokens) {
+    let mut parts = 0;
+    for line in raw.split(|&b| b == b'\n') {
+        if line.len() > 13 && line[..13].eq_ignore_ascii_case(b"content-type:") {
+            let value = String::from_utf8_lossy(&line[13..line.len().min(256)]);
+            content_type_tokens("part", &value, tokens);
+            parts += 1;
+            if parts == MAX_PARTS {
+                break;
+            }
+        }
+    }
+}
+
+fn content_type_tokens(prefix: &str, value: &str, tokens: &mut Tokens) {
+    let mut params = value.split(';');
+    if let Some(mime_type) = params.next() {
+        tokens.add_prefixed(prefix, &clean(mime_type));
+    }
+    for param in params {
+        if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+        {
+            tokens.add_prefixed("charset", &clean(value.trim_matches([' ', '"', '\''])));
+        }
+    }
+}
+
+fn attachment_tokens(message: &Message, tokens: &mut Tokens) {
+    for attachment in message.attachments.iter().take(MAX_PARTS) {
+        tokens.add_prefixed("attachment:type", &clean(&attachment.mime_type));
+        let extension = attachment
+            .name
+            .as_deref()
+            .and_then(|name| name.rsplit_once('.'))
+            .map(|(_, extension)| extension)
+            .filter(|extension| extension.len() <= 8);
+        if let Some(extension) = extension {
+            tokens.add_prefixed("attachment:ext", &clean(extension));
+        }
+    }
+}
+
+fn body_tokens(body: &str, tokens: &mut Tokens) {
+    let body = &body[..body.floor_char_boundary(MAX_BODY)];
+    if body.trim().is_empty() {
+        tokens.add("body:empty".into());
+    }
+    for word in body.split_whitespace() {
+        body_word(word, tokens);
+    }
+}
+
+fn body_word(word: &str, tokens: &mut Tokens) {
+    let lower = word.to_lowercase();
+    if let Some(at) = url_start(&lower) {
+        url_tokens(&lower[at..], tokens);
+        return;
+    }
+    let word = trim_punctuation(&lower);
+    if word.contains('@') {
+        let (name, domain) = word.split_once('@').unwrap_or((word, ""));
+        if !domain.is_empty() {
+            tokens.add_prefixed("email:name", &clean(name));
+            domain_tokens("email:domain", domain, tokens);
+            return;
+        }
+    }
+    plain_word(word, tokens);
+}
+
+fn plain_word(word: &str, tokens: &mut Tokens) {
+    let length = word.chars().count();
+    if length < 3 {
+        return;
+    }
+    if length > LONG_WORD {
+        let first = word.chars().next().unwrap_or('?');
+        tokens.add(format!("skip:{first}:{}", length / 10 * 10));
+    } else {
+        tokens.add(clean(word));
+    }
+}
+
+fn url_start(word: &str) -> Option<usize> {
+    ["http://", "https://", "www."]
+        .iter()
+        .filter_map(|start| word.find(start))
+        .min()
+}
+
+fn url_tokens(url: &str, tokens: &mut Tokens) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    tokens.add_prefixed("url:proto", &clean(scheme));
+    let end = rest
+        .find(['/', '?', '#', '"', '\'', '>'])
+        .unwrap_or(rest.len());
+    let host = rest[..end].rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    if ipv4(host).is_some() {
+        tokens.add("url:ip".into());
+    } else {
+        domain_tokens("url", host, tokens);
+    }
+    for piece in rest[end..]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|piece| piece.len() >= 3 && piece.len() <= LONG_WORD)
+        .take(8)
+    {
+        tokens.add_prefixed("url:path", &clean(piece));
+    }
+}
+
+/// `prefix:example.com`-style tokens for the last two and three labels of
+/// a domain (the full domain when shorter).
+fn domain_tokens(prefix: &str, domain: &str, tokens: &mut Tokens) {
+    let domain = domain
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    if domain.is_empty() || domain.len() > 255 {
+        return;
+    }
+    let labels: Vec<&str> = domain.split('.').filter(|l| !l.is_empty()).collect();
+    for keep in [2, 3] {
+        if labels.len() >= keep || (keep == 2 && !labels.is_empty()) {
+            let suffix = labels[labels.len().saturating_sub(keep)..].join(".");
+            tokens.add_prefixed(prefix, &clean(&suffix));
+        }
+    }
+}
+
+/// Word tokens of a header value.
+fn words(prefix: &str, text: &str, tokens: &mut Tokens) {
+    for word in text.split_whitespace().take(50) {
+        let word = trim_punctuation(&word.to_lowercase()).to_owned();
+        if word.chars().count() > LONG_WORD {
+            let first = word.chars().next().unwrap_or('?');
+            tokens.add(format!("{prefix}:skip:{first}"));
+        } else {
+            tokens.add_prefixed(prefix, &clean(&word));
+        }
+    }
+}
+
+/// The domain of an address-like text: what follows its last `@`, up to
+/// the first `>`, blank or quote; empty when there is no `@`.
+fn domain_of(text: &str) -> &str {
+    let Some((_, after)) = text.rsplit_once('@') else {
+        return "";
+    };
+    let end = after
+        .find(|c: char| c == '>' || c == '"' || c.is_whitespace())
+        .unwrap_or(after.len());
+    &after[..end]
+}
+
+/// A dotted name of letters, digits and hyphens, ending in a letter label.
+fn is_host_name(word: &str) -> bool {
+    let top = word.rsplit('.').next().unwrap_or_default();
+    word.contains('.')
+        && word.len() <= 255
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !top.is_empty()
+        && top.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+fn ipv4(word: &str) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let mut parts = word.split('.');
+    for octet in &mut octets {
+        *octet = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some(octets)
+}
+
+fn trim_punctuation(word: &str) -> &str {
+    word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '$' && c != '%')
+}
+
+/// A token-safe, bounded form of `text`: lowercase, no whitespace or
+/// control characters, at most 64 bytes.
+fn clean(text: &str) -> String {
+    let text = text.trim();
+    let text = &text[..text.floor_char_boundary(64)];
+    text.chars()
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A rough size class: 0, 1, 2, 3-5, 6-10, 11+.
+fn bucket(count: usize) -> &'static str {
+    match count {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        3..=5 => "3-5",
+        6..=10 => "6-10",
+        _ => "11+",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(raw: &str) -> Vec<String> {
+        Features::of(raw.as_bytes()).0
+    }
+
+    #[test]
+    fn tokens_from_headers_and_body() {
+        let found = features(
+            "From: Deal Shop <offers@mail.deals.example>\nTo: a@b.org\n\
+Subject: FREE money now!\nReceived: from relay.deals.example ([203.0.113.9])\n\
+Content-Type: text/plain; charset=\"iso-8859-1\"\n\n\
+Click https://deals.example/buy?id=123 or write to sales@deals.example now, supercalifragilistic.\n",
+        );
+        for token in [
+            "subject:free",
+            "subject:has:!",
+            "from:addr:offers@mail.deals.example",
+            "from:domain:deals.example",
+            "from:name:deal",
+            "to:count:1",
+            "received:ip:203.0.113",
+            "received:deals.example",
+            "charset:iso-8859-1",
+            "content-type:text/plain",
+            "url:deals.example",
+            "url:path:buy",
+            "url:proto:https",
+            "email:name:sales",
+            "click",
+            "now",
+            "skip:s:20",
+            "header:subject",
+        ] {
+            assert!(found.iter().any(|t| t == token), "{token} in {found:?}");
+        }
+        assert!(found.iter().all(|t| !t.contains(char::is_whitespace)));
+    }
+
+    #[test]
+    fn verdict_headers_give_no_tokens() {
+        let plain = "From: a@b.c\nSubject: hello\n\nhi there\n";
+        let forged = format!("X-Spam-Status: Yes, score=20\nX-Spam-Flag: YES\n{plain}");
+        assert_eq!(features(plain), features(&forged));
+    }
+
+    #[test]
+    fn bounded_on_huge_input() {
+        let words: String = (0..200_000).map(|i| format!("w{i} ")).collect();
+        let found = features(&format!("Subject: x\n\n{words}"));
+        assert!(found.len() <= MAX_FEATURES);
+        assert!(found.iter().any(|t| t == "subject:x"));
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        let mut binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        binary.extend_from_slice(b"\n\n\xff\xfe@@@://\n");
+        for raw in [
+            &b""[..],
+            b"\n\n",
+            b"Received: [999.1.2.3] (1.2.3.4.5) @@ ...\n\n",
+            b"From: @\nReply-To: <@>\nMessage-ID: <@>\n\nhttp:// www. @ \xf0\x9f",
+            &binary,
+        ] {
+            let _ = Features::of(raw);
+        }
+    }
+}
