@@ -101,12 +101,18 @@ fn unauthorized() -> ResponseTemplate {
 /// An inbox with X account `me` (OAuth 2.0) talking to `api_base`.
 fn x_inbox(api_base: &str) -> (TestInbox, PathBuf) {
     let (inbox, passphrase) = vault_inbox();
+    add_x_account(&inbox, &passphrase, "me", api_base);
+    (inbox, passphrase)
+}
+
+/// Adds X account `name` (OAuth 2.0) talking to `api_base`.
+fn add_x_account(inbox: &TestInbox, passphrase: &Path, name: &str, api_base: &str) {
     let out = inbox.run_with_input(
         &[
             "account",
             "add",
             "x",
-            "me",
+            name,
             "--client-id",
             "client-1",
             "--api-base",
@@ -121,7 +127,6 @@ fn x_inbox(api_base: &str) -> (TestInbox, PathBuf) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (inbox, passphrase)
 }
 
 fn sync(inbox: &TestInbox, passphrase: &Path) -> Output {
@@ -296,4 +301,96 @@ fn an_expired_token_is_refreshed_and_the_new_pair_kept_in_the_vault() {
         vault_secret(&inbox, "refresh_token").as_deref(),
         Some("x-refresh-renewed")
     );
+}
+
+#[test]
+fn the_daemon_polls_x_accounts_and_stops_one_whose_token_is_refused() {
+    use crate::daemon_process::{call, eventually, signal, wait_exit};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let good = runtime.block_on(x_server(ACCESS));
+    let refusing = runtime.block_on(MockServer::start());
+    runtime.block_on(async {
+        Mock::given(path("/2/dm_events"))
+            .respond_with(unauthorized())
+            .mount(&refusing)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/2/oauth2/token"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+                "error": "invalid_request",
+                "error_description": "Value passed for the token was invalid."
+            })))
+            .mount(&refusing)
+            .await;
+    });
+    let (inbox, passphrase) = x_inbox(&good.uri());
+    add_x_account(&inbox, &passphrase, "revoked", &refusing.uri());
+    let log = inbox.home().join("../inboxd.log");
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_inboxd"))
+        .env("INBOX_HOME", inbox.home())
+        .env("INBOX_PASSPHRASE_FILE", &passphrase)
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start inboxd");
+    let socket = Home::at(&inbox.home()).socket_path();
+    eventually("the socket", || {
+        std::os::unix::net::UnixStream::connect(&socket)
+            .ok()
+            .map(|_| ())
+    });
+    let status = eventually("both accounts settled", || {
+        let status = call(&runtime, &socket, "account_status", json!({}));
+        let settled = status
+            .as_array()?
+            .iter()
+            .all(|account| account["last_sync"].is_string() || account["state"] == "stopped");
+        settled.then_some(status)
+    });
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    let by_name = |name: &str| {
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|account| account["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {status}"))
+            .clone()
+    };
+    let me = by_name("me");
+    assert_eq!(
+        (me["kind"].as_str(), me["state"].as_str()),
+        (Some("x"), Some("idle")),
+        "{status}\n{log_text}"
+    );
+    let revoked = by_name("revoked");
+    assert_eq!(revoked["state"], "stopped", "{status}");
+    let error = revoked["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("inbox account authorize x revoked"),
+        "{error}"
+    );
+    assert_eq!(
+        call(&runtime, &socket, "count", json!({"query": "source:x"})),
+        5
+    );
+    // A stopped account is not retried: the refusing server saw one sync's requests only.
+    let asked = runtime
+        .block_on(refusing.received_requests())
+        .unwrap_or_default()
+        .len();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let later = runtime
+        .block_on(refusing.received_requests())
+        .unwrap_or_default()
+        .len();
+    assert_eq!(asked, later, "the stopped account was retried");
+    assert!(
+        !log_text.contains(ACCESS) && !log_text.contains(REFRESH),
+        "a token in the log"
+    );
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon).code(), Some(0));
 }
