@@ -322,7 +322,7 @@ fn test(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<Exi
         bail!("no configured account named {name:?} (see `inbox account list`)");
     };
     let AccountConfig::Imap(imap) = account else {
-        bail!("testing X accounts is not available in this version");
+        return test_x(config, access, name);
     };
     let vault = access.open()?;
     let connector = imap_connector(name, imap, &vault)?;
@@ -343,6 +343,34 @@ fn test(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<Exi
             Some(special) => println!("  {} ({special})", folder.name),
             None => println!("  {}", folder.name),
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inbox account test` for an X account: whose tokens they are.
+fn test_x(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<ExitCode> {
+    let Some(AccountConfig::X(x)) = config.accounts.get(name) else {
+        bail!("no configured X account named {name:?}");
+    };
+    let vault = access.open()?;
+    let mut connector = crate::accounts::x_connector(name, x, &vault)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let me = runtime.block_on(connector.whoami())?;
+    let handle = me
+        .username
+        .map_or(me.id.clone(), |username| format!("@{username}"));
+    match me.name {
+        Some(display) => println!(
+            "{name}: signed in to {} as {handle} ({display}), user id {}",
+            x.api_base, me.id
+        ),
+        None => println!(
+            "{name}: signed in to {} as {handle}, user id {}",
+            x.api_base, me.id
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -304,6 +304,38 @@ fn an_expired_token_is_refreshed_and_the_new_pair_kept_in_the_vault() {
 }
 
 #[test]
+fn account_test_says_whose_tokens_they_are() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(MockServer::start());
+    runtime.block_on(
+        Mock::given(method("GET"))
+            .and(path("/2/users/me"))
+            .and(header("authorization", format!("Bearer {ACCESS}").as_str()))
+            .and(query_param("user.fields", "id,name,username"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": {"id": "2244994945", "name": "Alice Dev", "username": "alice_dev"}
+            })))
+            .mount(&server),
+    );
+    let (inbox, passphrase) = x_inbox(&server.uri());
+    let out = inbox.run_with_input(
+        &["account", "test", "me"],
+        "",
+        &[("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())],
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("as @alice_dev (Alice Dev), user id 2244994945"),
+        "{printed}"
+    );
+}
+
+#[test]
 fn the_daemon_polls_x_accounts_and_stops_one_whose_token_is_refused() {
     use crate::daemon_process::{call, eventually, signal, wait_exit};
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

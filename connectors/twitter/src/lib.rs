@@ -29,6 +29,7 @@ mod sync;
 mod wire;
 
 use async_trait::async_trait;
+use inbox_connector_api::dm::DmUser;
 use inbox_connector_api::{Connector, ConnectorError, Cursor, Sink, SourceKind};
 use reqwest::Url;
 
@@ -71,6 +72,23 @@ impl XConnector {
         Ok(XConnector {
             api: Api::new(http, base, settings.credentials, tokens),
         })
+    }
+
+    /// Who the credentials belong to (`GET /2/users/me`): what
+    /// `inbox account test` shows. Renews an expired OAuth 2.0 token like a sync.
+    pub async fn whoami(&mut self) -> Result<DmUser, ConnectorError> {
+        let body = self
+            .api
+            .get("/2/users/me", &[("user.fields", "id,name,username")])
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct Me {
+            data: DmUser,
+        }
+        let me: Me = serde_json::from_slice(&body).map_err(|error| {
+            ConnectorError::Protocol(format!("X answered GET /2/users/me with {error}"))
+        })?;
+        Ok(me.data)
     }
 
     /// The DM endpoint's rate-limit state as X reported it on the last
