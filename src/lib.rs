@@ -26,6 +26,7 @@ pub mod normalize;
 pub mod rpc;
 pub mod store;
 pub mod sync;
+pub mod tagging;
 
 /// Makes every file this process creates private to its owner (umask 077):
 /// the store, the index and everything else inbox writes hold personal mail.

@@ -69,6 +69,7 @@ impl Fixture {
                 &mut connector,
                 "local",
                 "local",
+                crate::tagging::Tagger::new(Default::default(), None),
                 &(),
             ))
             .unwrap();

@@ -9,12 +9,14 @@ use super::progress::Bar;
 use super::{open_index, open_store};
 use crate::home::Home;
 use crate::sync;
+use crate::tagging::Tagger;
 
 pub(super) fn run(home: &Home, path: &Path, account: &str) -> anyhow::Result<ExitCode> {
     let mut connector = inbox_connector_maildir::MaildirConnector::open(path)
         .with_context(|| format!("cannot import {}", path.display()))?;
     let mut store = open_store(home)?;
     let index = open_index(home)?;
+    let tagger = Tagger::load(home)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?;
@@ -25,6 +27,7 @@ pub(super) fn run(home: &Home, path: &Path, account: &str) -> anyhow::Result<Exi
         &mut connector,
         account,
         "local",
+        tagger,
         &bar,
     ))?;
     drop(bar);

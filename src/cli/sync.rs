@@ -62,6 +62,7 @@ pub(super) fn run(
             poll,
             advice,
             store,
+            home.clone(),
         ));
     }
     drop(vault);

@@ -102,7 +102,14 @@ impl Running {
                     })?;
                     let wake = Arc::new(Wake::new());
                     state.add_account(name, kind, Phase::Idle, Some(wake.clone()));
-                    let account = WatchedAccount::new(name.clone(), connector, poll, advice, store);
+                    let account = WatchedAccount::new(
+                        name.clone(),
+                        connector,
+                        poll,
+                        advice,
+                        store,
+                        home.clone(),
+                    );
                     watcher.watch(account, wake);
                     tracing::info!(account = name, "watching");
                 }

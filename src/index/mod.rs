@@ -25,6 +25,7 @@ use tantivy::{
 
 pub use clock::Clock;
 pub use query::{Query, QueryError, parse};
+pub(crate) use schema::{keyword_analyzer, tokens, words_analyzer};
 
 use crate::model::{Flags, Message, MessageId, Participant, SourceKind, ThreadId};
 use query::Flag;
@@ -352,7 +353,7 @@ impl IndexWriter {
 }
 
 /// Name and address, searched together.
-fn participant_text(participant: &Participant) -> String {
+pub(crate) fn participant_text(participant: &Participant) -> String {
     match &participant.name {
         Some(name) => format!("{name} {}", participant.address),
         None => participant.address.clone(),

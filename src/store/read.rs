@@ -115,6 +115,14 @@ impl Store {
         Ok(self.summaries(&[id])?.pop())
     }
 
+    /// Whether a message with this Message-ID (without angle brackets) is stored.
+    pub fn has_message_id(&self, message_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM messages WHERE message_id = ?1 LIMIT 1")?
+            .exists([message_id])?)
+    }
+
     /// The message's bytes exactly as the source delivered them.
     pub fn raw(&self, id: MessageId) -> Result<Option<Vec<u8>>, StoreError> {
         let compressed: Option<Vec<u8>> = self

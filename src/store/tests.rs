@@ -71,6 +71,7 @@ fn put_from(
                 flags: Flags::default(),
                 received: None,
                 message: message.clone(),
+                tags: Vec::new(),
             }))
         })
         .collect();

@@ -13,6 +13,8 @@ pub struct NewMessage<'a> {
     pub flags: Flags,
     pub received: Option<i64>,
     pub message: Message,
+    /// Tags the message gets when it is stored (not when it is a duplicate).
+    pub tags: Vec<String>,
 }
 
 /// One write of a batch.
@@ -160,6 +162,11 @@ fn insert(
     insert_participants(tx, id, message)?;
     insert_refs(tx, id, message)?;
     insert_location(tx, account, new.location, id, new.flags)?;
+    let mut tag =
+        tx.prepare_cached("INSERT OR IGNORE INTO tags (message_id, tag) VALUES (?1, ?2)")?;
+    for name in &new.tags {
+        tag.execute(params![id, name])?;
+    }
     threads::assign(tx, account, MessageId(id), message, &subject, seq)?;
     Ok(Some(MessageId(id)))
 }

@@ -6,7 +6,7 @@
 //! stored in order, each in one transaction with its cursor, so a crash
 //! still resumes from the last stored batch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,6 +18,7 @@ use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
 use crate::store::{AccountId, NewMessage, Store, Write};
+use crate::tagging::{Arrival, Candidate, Tagger};
 
 /// Messages between index commits during a long sync...
 const INDEX_COMMIT_EVERY: u64 = 20_000;
@@ -43,12 +44,15 @@ pub(super) struct Committer {
 }
 
 impl Committer {
-    /// Starts the thread; it owns `store` (a connection of its own) and
-    /// `writer` until [`Committer::finish`] gives the writer back.
+    /// Starts the thread; it owns `store` (a connection of its own),
+    /// `tagger` and `writer` until [`Committer::finish`] gives the writer
+    /// back. `account_name` is what rules see as `account:`.
     pub fn start(
         store: Store,
         writer: IndexWriter,
         account: AccountId,
+        account_name: String,
+        tagger: Tagger,
     ) -> Result<Committer, SyncError> {
         let (batches, inbox) = sync_channel::<Batch>(0);
         let (report, outcomes) = channel();
@@ -59,6 +63,8 @@ impl Committer {
                     store,
                     writer,
                     account,
+                    account_name,
+                    tagger,
                     uncommitted: 0,
                     last_index_commit: Instant::now(),
                 };
@@ -127,13 +133,17 @@ struct Work {
     store: Store,
     writer: IndexWriter,
     account: AccountId,
+    account_name: String,
+    tagger: Tagger,
     uncommitted: u64,
     last_index_commit: Instant,
 }
 
 impl Work {
     fn store_batch(&mut self, batch: &Batch) -> Result<Stored, SyncError> {
-        let mut messages = normalize_all(&batch.changes).into_iter();
+        let messages = normalize_all(&batch.changes);
+        let mut tags = self.tag_all(&batch.changes, &messages)?.into_iter();
+        let mut messages = messages.into_iter();
         let writes: Vec<Write<'_>> = batch
             .changes
             .iter()
@@ -145,6 +155,7 @@ impl Work {
                     flags: item.flags,
                     received: item.received,
                     message: messages.next().unwrap_or_default(),
+                    tags: tags.next().unwrap_or_default(),
                 })),
                 Change::Flags { location, flags } => Write::Flags {
                     location,
@@ -180,6 +191,48 @@ impl Work {
             self.uncommitted = 0;
         }
         Ok(stored)
+    }
+}
+
+impl Work {
+    /// The tags of each new item (`messages` are their normalized forms, in
+    /// order). A reply's parent may be stored or earlier in the batch.
+    fn tag_all(
+        &mut self,
+        changes: &[Change],
+        messages: &[Message],
+    ) -> Result<Vec<Vec<String>>, SyncError> {
+        let items = changes.iter().filter_map(|change| match change {
+            Change::New(item) => Some(item),
+            Change::Flags { .. } | Change::Gone { .. } => None,
+        });
+        let mut in_batch: HashSet<&str> = HashSet::new();
+        let mut all = Vec::with_capacity(messages.len());
+        for (item, message) in items.zip(messages) {
+            let mut parent_stored = false;
+            for parent in &message.in_reply_to {
+                if in_batch.contains(parent.as_str()) || self.store.has_message_id(parent)? {
+                    parent_stored = true;
+                    break;
+                }
+            }
+            let folders = std::slice::from_ref(&item.location.folder);
+            let candidate = Candidate::new(
+                message,
+                &self.account_name,
+                item.source,
+                folders,
+                item.flags,
+                item.received,
+            );
+            let arrival = Arrival {
+                raw: &item.bytes,
+                parent_stored,
+            };
+            all.push(self.tagger.tags(&candidate, &arrival));
+            in_batch.extend(message.message_id.as_deref());
+        }
+        Ok(all)
     }
 }
 

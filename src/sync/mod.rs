@@ -20,6 +20,7 @@ use sink::{Finished, PipelineSink};
 
 use crate::index::{Index, IndexError};
 use crate::store::{Store, StoreError};
+use crate::tagging::{Tagger, TaggingError};
 
 /// Pipeline failures.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,8 @@ pub enum SyncError {
     /// The thread that stores a sync's batches could not start, or stopped.
     #[error("the sync's commit thread failed: {0}")]
     CommitThread(std::io::Error),
+    #[error(transparent)]
+    Tagging(#[from] TaggingError),
 }
 
 /// What one sync did.
@@ -69,7 +72,7 @@ impl Progress for () {
 }
 
 /// Syncs one account: `connector` from the account's saved cursor, each batch
-/// stored then indexed; the index is committed at the end (and every few
+/// tagged by `tagger`, stored then indexed; the index is committed at the end (and every few
 /// thousand messages) with the store's change sequence number.
 pub async fn sync_account(
     store: &mut Store,
@@ -77,15 +80,17 @@ pub async fn sync_account(
     connector: &mut dyn Connector,
     account: &str,
     account_kind: &str,
+    tagger: Tagger,
     progress: &dyn Progress,
 ) -> Result<Report, SyncError> {
     let started = Instant::now();
-    let account = store.ensure_account(account, account_kind)?;
+    let account_name = account;
+    let account = store.ensure_account(account_name, account_kind)?;
     let cursor = Cursor(store.cursor(account)?);
     let mut writer = index.writer()?;
     catch_up_index(store, &mut writer, index.indexed_seq()?.unwrap_or(0))?;
     let indexed = store.change_seq()?;
-    let mut sink = PipelineSink::new(store, writer, account, progress)?;
+    let mut sink = PipelineSink::new(store, writer, account, account_name, tagger, progress)?;
     let result = connector.sync(&cursor, &mut sink).await;
     let Finished {
         mut report,

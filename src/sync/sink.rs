@@ -12,6 +12,7 @@ use super::committer::{Committer, Stored};
 use super::{Progress, Report, SyncError};
 use crate::index::IndexWriter;
 use crate::store::{AccountId, Store, StoreError};
+use crate::tagging::Tagger;
 
 /// Changes per store transaction.
 const BATCH_SIZE: usize = 1_000;
@@ -44,9 +45,17 @@ impl<'a> PipelineSink<'a> {
         store: &'a mut Store,
         writer: IndexWriter,
         account: AccountId,
+        account_name: &str,
+        tagger: Tagger,
         progress: &'a dyn Progress,
     ) -> Result<Self, SyncError> {
-        let committer = Committer::start(store.reopen()?, writer, account)?;
+        let committer = Committer::start(
+            store.reopen()?,
+            writer,
+            account,
+            account_name.to_owned(),
+            tagger,
+        )?;
         Ok(PipelineSink {
             store,
             committer,

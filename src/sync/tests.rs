@@ -27,6 +27,7 @@ fn sync(store: &mut Store, index: &Index, maildir: &Path) -> Report {
             &mut connector,
             "home",
             "local",
+            crate::tagging::Tagger::new(Default::default(), None),
             &(),
         ))
         .unwrap()

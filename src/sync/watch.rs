@@ -21,8 +21,10 @@ use inbox_connector_imap::ImapConnector;
 use tokio::sync::Notify;
 
 use super::{Progress, PushReport, Report, SyncError, push_flags, sync_account};
+use crate::home::Home;
 use crate::index::Index;
 use crate::store::Store;
+use crate::tagging::Tagger;
 
 /// The longest a single IDLE lasts before it is re-issued (servers may drop
 /// an IDLE after 30 minutes, RFC 2177).
@@ -50,6 +52,8 @@ pub struct WatchedAccount {
     /// What the user must do when the source rejects the credentials.
     pub advice: String,
     store: Store,
+    /// Where the tagging rules and the spam model are.
+    home: Home,
     state: AccountState,
 }
 
@@ -97,13 +101,15 @@ pub enum AccountState {
 
 impl WatchedAccount {
     /// An account due for its first sync, writing through `store`; `advice`
-    /// tells the user what to do when the source rejects the credentials.
+    /// tells the user what to do when the source rejects the credentials;
+    /// `home` holds the tagging rules, read at each sync.
     pub fn new(
         name: String,
         connector: AccountConnector,
         poll_interval: Duration,
         advice: String,
         store: Store,
+        home: Home,
     ) -> WatchedAccount {
         WatchedAccount {
             name,
@@ -111,6 +117,7 @@ impl WatchedAccount {
             poll_interval: poll_interval.clamp(Duration::from_secs(1), MAX_IDLE),
             advice,
             store,
+            home,
             state: AccountState::Due,
         }
     }
@@ -239,12 +246,14 @@ pub async fn sync_once(
     let progress = observer.progress(&account.name);
     let result = async {
         let kind = account.connector.kind();
+        let tagger = Tagger::load(&account.home)?;
         let report = sync_account(
             &mut account.store,
             index,
             account.connector.as_connector(),
             &account.name,
             kind,
+            tagger,
             &*progress,
         )
         .await?;
