@@ -8,6 +8,7 @@ mod format;
 mod import;
 mod maintenance;
 mod progress;
+mod rules;
 mod search;
 mod spam;
 mod sync;
@@ -125,6 +126,9 @@ enum Command {
     /// Train and evaluate the spam classifier.
     #[command(subcommand)]
     Spam(spam::SpamCommand),
+    /// Check the tagging rules (rules.toml) or apply them to stored messages.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -190,6 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Daemon => daemon::run(cli.passphrase_fd),
         Command::Spam(command) => spam::run(&home, command),
+        Command::Rules(command) => rules::run(&home, command),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

@@ -10,5 +10,6 @@ mod export;
 mod imap;
 mod import;
 mod queries;
+mod tagging;
 mod util;
 mod x;
