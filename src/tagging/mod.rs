@@ -20,7 +20,7 @@ pub use rules::{Builtins, Rule, Rules, RulesError, rules_path};
 pub enum TaggingError {
     #[error(transparent)]
     Rules(#[from] RulesError),
-    #[error("{0}; retrain it with `inbox spam train` or delete the file")]
+    #[error("cannot use the spam model: retrain it with `inbox spam train`, or delete it")]
     Model(#[from] ModelError),
 }
 

@@ -45,12 +45,12 @@ pub enum RulesError {
     },
     #[error("{path} is not valid TOML: {message}")]
     Toml { path: PathBuf, message: String },
-    #[error("{path}: rule {position} (query {query:?}): {source}; fix the rule and retry")]
+    #[error("{path}: rule {position} (query {query:?}): {error}; fix the rule and retry")]
     Query {
         path: PathBuf,
         position: usize,
         query: String,
-        source: QueryError,
+        error: QueryError,
     },
     #[error("{path}: rule {position}: {message}")]
     Invalid {
@@ -156,11 +156,11 @@ fn rule(entry: RuleEntry, position: usize, path: &Path) -> Result<Rule, RulesErr
         position,
         message,
     };
-    let query = parse(&entry.query).map_err(|source| RulesError::Query {
+    let query = parse(&entry.query).map_err(|error| RulesError::Query {
         path: path.to_owned(),
         position,
         query: entry.query.clone(),
-        source,
+        error,
     })?;
     if uses_thread(&query) {
         return Err(invalid(

@@ -73,13 +73,13 @@ fn invalid_rules_name_their_position_and_the_query_error() {
     assert!(error.contains("rule 3"), "{error}");
     assert!(error.contains("column"), "{error}");
     let RulesError::Query {
-        position, source, ..
+        position, error, ..
     } = rules(text).unwrap_err()
     else {
         panic!("not a query error");
     };
     assert_eq!(
-        (position, source.position),
+        (position, error.position),
         (3, parse("from:a and (b").unwrap_err().position)
     );
 
