@@ -306,7 +306,7 @@ fn remove(
         let index = open_index(home)?;
         let erased = purge_account(&mut store, &index, name)?;
         println!(
-            "erased {} messages of account {name} ({} bytes of raw mail); store vacuumed, its log truncated, index segments rewritten",
+            "deleted {} messages of account {name} ({} bytes of raw mail); store vacuumed, its log truncated, index segments rewritten",
             erased.messages, erased.raw_bytes
         );
     } else if stored {

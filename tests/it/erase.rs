@@ -198,7 +198,7 @@ fn purged_account_leaves_no_row_and_no_index_document() {
     assert!(!index_terms_containing(&inbox.home(), Some("account"), "enron").is_empty());
 
     let said = inbox.ok(&["account", "remove", "enron", "--purge", "--yes"]);
-    assert!(said.contains("erased"), "{said}");
+    assert!(said.contains("deleted"), "{said}");
 
     let db = rusqlite::Connection::open(&store).unwrap();
     let count = |sql: &str| -> i64 { db.query_row(sql, [account], |row| row.get(0)).unwrap() };
