@@ -9,10 +9,11 @@
 //!
 //! Reads use pooled read-only store connections (WAL readers never wait for
 //! a writer) and reload the index reader when another process committed;
-//! tag changes write the store, then the index, like `inbox tag`, in the
+//! tag changes and erasures write the store, then the index, in the
 //! process's writer turn ([`WriteLock`], shared with the daemon's syncs).
 
 mod accounts;
+mod erase;
 mod error;
 mod freshness;
 mod html;
@@ -26,16 +27,19 @@ pub(crate) mod tests;
 use std::sync::atomic::AtomicI64;
 
 pub use accounts::list_accounts;
+pub use erase::{make_unrecoverable, purge_account};
 pub use error::ApiError;
 pub use html::sanitize;
 
 use crate::home::Home;
 use crate::index::Index;
 use crate::rpc::dto::{
-    AccountDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto, TagCountDto, TagResultDto,
+    AccountDto, EraseResultDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto,
+    TagCountDto, TagResultDto,
 };
 use crate::rpc::requests::{
-    CountParams, GetMessageParams, GetThreadParams, SearchParams, SetFlagsParams, TagParams,
+    CountParams, EraseParams, GetMessageParams, GetThreadParams, SearchParams, SetFlagsParams,
+    TagParams,
 };
 use crate::store::{Store, StoreError};
 use crate::sync::watch::WriteLock;
@@ -58,6 +62,10 @@ pub trait Methods {
     fn set_flags(&self, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError>;
     /// Configured accounts and accounts holding messages, by name.
     fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError>;
+    /// Deletes messages for good (store rows, index documents, and every
+    /// old copy of their bytes in the data directory), or with `dry_run`
+    /// says what would go.
+    fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError>;
 }
 
 /// The API on one data directory, in this process. Safe to share between
@@ -194,5 +202,9 @@ impl Methods for Api {
     fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError> {
         let config = crate::config::Config::load(&self.home.config_path())?;
         list_accounts(&self.home, &config)
+    }
+
+    fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError> {
+        erase::erase(self, params)
     }
 }

@@ -14,12 +14,12 @@ use super::authorize::AuthorizeArgs;
 use super::unlock::{VaultAccess, prompt_secret};
 use super::{open_index, open_store};
 use crate::accounts::imap_connector;
+use crate::api::purge_account;
 use crate::config::{
     AccountConfig, Config, ConfigEdit, ImapAccount, TlsMode, XAccount, XAuth, check_account_name,
     default_api_base,
 };
 use crate::home::Home;
-use crate::sync::catch_up_index;
 
 #[derive(Subcommand)]
 pub(super) enum AccountCommand {
@@ -303,12 +303,12 @@ fn remove(
         println!("removed account {name}: settings and secrets");
     }
     if purge {
-        let removed = store.remove_account(name)?.unwrap_or(0);
         let index = open_index(home)?;
-        let mut writer = index.writer()?;
-        catch_up_index(&store, &mut writer, index.indexed_seq()?.unwrap_or(0))?;
-        writer.finish()?;
-        println!("deleted {removed} messages of account {name}");
+        let erased = purge_account(&mut store, &index, name)?;
+        println!(
+            "deleted {} messages of account {name} ({} bytes of raw mail); store vacuumed, its log truncated, index segments rewritten",
+            erased.messages, erased.raw_bytes
+        );
     } else if stored {
         println!(
             "its messages stay searchable; `inbox account remove {name} --purge` deletes them"
@@ -459,7 +459,8 @@ fn read_token_lines(
     Ok(tokens)
 }
 
-fn confirm(question: &str) -> anyhow::Result<()> {
+/// Asks `question` on the terminal; fails unless answered yes, or without a terminal.
+pub(super) fn confirm(question: &str) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("{question} Not confirmed: add --yes to confirm without a terminal");
     }

@@ -3,6 +3,7 @@
 mod account;
 mod authorize;
 mod daemon;
+mod erase;
 mod export;
 mod format;
 mod import;
@@ -100,6 +101,9 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         account: Option<String>,
     },
+    /// Delete messages for good: from the store, the index, and every old
+    /// copy of their bytes in the data directory. Asks first (--yes skips).
+    Erase(erase::EraseArgs),
     /// Save and restore tags (notmuch's dump format).
     #[command(subcommand)]
     Tags(export::TagsCommand),
@@ -177,6 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
         } => export::run(&home, &query, account.as_deref(), format, &output),
         Command::Tags(command) => export::tags(&home, &command),
+        Command::Erase(args) => erase::run(&home, &args),
         Command::Sync { watch, accounts } => {
             let config = Config::load(&home.config_path())?;
             let access = VaultAccess::new(&home, &config, cli.passphrase_fd);

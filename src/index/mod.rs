@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::{
     DocAddress, IndexBuilder, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
     TantivyError, Term,
@@ -136,6 +137,21 @@ impl Index {
 
     /// Starts the one writer; fails with [`IndexError::Locked`] while another exists.
     pub fn writer(&self) -> Result<IndexWriter, IndexError> {
+        self.writer_with(true)
+    }
+
+    /// A writer that merges segments only when told ([`IndexWriter::compact`]),
+    /// so no background merge holds a segment that must be rewritten.
+    pub fn erasing_writer(&self) -> Result<IndexWriter, IndexError> {
+        self.writer_with(false)
+    }
+
+    /// How many documents the index holds, as of the last reload.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn writer_with(&self, background_merges: bool) -> Result<IndexWriter, IndexError> {
         let writer = self
             .index
             .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
@@ -143,6 +159,9 @@ impl Index {
                 TantivyError::LockFailure(LockError::LockBusy, _) => IndexError::Locked,
                 error => IndexError::Tantivy(error),
             })?;
+        if !background_merges {
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+        }
         Ok(IndexWriter {
             writer,
             fields: self.fields.clone(),
@@ -304,6 +323,26 @@ impl IndexWriter {
         prepared.set_payload(&seq.to_string());
         prepared.commit()?;
         Ok(())
+    }
+
+    /// Rewrites every segment that holds deleted documents into one without
+    /// them, deletes the files no commit uses any more, and releases the
+    /// writer: afterwards no file of the index holds the text of a deleted
+    /// document. Commit first; uncommitted changes are dropped.
+    pub fn compact(mut self) -> Result<(), IndexError> {
+        let with_deletes: Vec<_> = self
+            .writer
+            .index()
+            .searchable_segment_metas()?
+            .iter()
+            .filter(|meta| meta.has_deletes())
+            .map(|meta| meta.id())
+            .collect();
+        if !with_deletes.is_empty() {
+            self.writer.merge(&with_deletes).wait()?;
+        }
+        self.writer.garbage_collect_files().wait()?;
+        self.finish()
     }
 
     /// Waits for background segment merges to finish, then releases the writer.

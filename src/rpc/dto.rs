@@ -206,6 +206,28 @@ pub struct TagResultDto {
     pub changed: u64,
 }
 
+/// The outcome of `erase` (with `dry_run`: what it would erase).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EraseResultDto {
+    /// Messages erased.
+    pub messages: u64,
+    /// Size of their raw mail, as received.
+    pub raw_bytes: u64,
+    /// Index documents deleted (with `dry_run`: found).
+    pub index_documents: u64,
+    /// Messages erased per account, by account name.
+    pub accounts: Vec<AccountCountDto>,
+    /// Whether this only described the erasure.
+    pub dry_run: bool,
+}
+
+/// A number of messages of one account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountCountDto {
+    pub account: String,
+    pub messages: u64,
+}
+
 /// The outcome of `set_flags`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlagsResultDto {

@@ -37,6 +37,7 @@ pub enum Method {
     Tag,
     SetFlags,
     ListAccounts,
+    Erase,
     SyncNow,
     AccountStatus,
     Subscribe,
@@ -268,6 +269,36 @@ pub const METHODS: &[MethodSpec] = &[
         ),
     },
     MethodSpec {
+        method: Method::Erase,
+        name: "erase",
+        summary: "Delete for good the messages matching `query`, or the thread of message `thread` (exactly one): store rows, index documents, and every old copy of their bytes in the data directory",
+        params: &[
+            param(
+                "query",
+                ParamType::String,
+                false,
+                "a query in the search language",
+            ),
+            param(
+                "thread",
+                ParamType::Integer,
+                false,
+                "any message of the thread to erase, instead of a query",
+            ),
+            param(
+                "dry_run",
+                ParamType::Boolean,
+                false,
+                "only say what would be erased (default false)",
+            ),
+        ],
+        result: (
+            "outcome",
+            "object",
+            "{messages, raw_bytes, index_documents, accounts: [{account, messages}], dry_run}",
+        ),
+    },
+    MethodSpec {
         method: Method::SyncNow,
         name: "sync_now",
         summary: "Daemon only: sync an account (or every account) now; returns at once",
@@ -413,6 +444,7 @@ impl Handler for ApiHandler {
             Method::ListAccounts => {
                 run(api, params, &names, |api, NoParams {}| api.list_accounts()).await
             }
+            Method::Erase => run(api, params, &names, |api, p| api.erase(&p)).await,
             Method::SyncNow | Method::AccountStatus | Method::Subscribe | Method::GetNextEvents => {
                 match &self.daemon {
                     Some(daemon) => {

@@ -120,6 +120,21 @@ pub struct SetFlagsParams {
     pub deleted: Option<bool>,
 }
 
+/// `erase`: deletes for good the messages matching a query, or the thread
+/// of a message (exactly one of the two); with `dry_run`, only says what
+/// would go.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Any message of the thread to erase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
 /// Methods without parameters (`list_tags`, `list_accounts`): none accepted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,6 +9,7 @@
 //! behind (a crash between the two commits) is caught up from the store.
 
 mod body_text;
+mod erase;
 mod migrations;
 mod outbox;
 mod read;
@@ -21,6 +22,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use erase::Erasure;
 pub use migrations::latest_version;
 pub use outbox::PendingFlags;
 pub use read::{Stats, Summary};
@@ -48,6 +50,10 @@ pub enum StoreError {
     Raw(i64, std::io::Error),
     #[error("cannot start the zstd compressor: {0}")]
     Compressor(std::io::Error),
+    #[error(
+        "another program is reading the store, so its log could not be emptied; close it (or stop inboxd) and run the command again"
+    )]
+    Busy,
     #[error("no account named {0:?}")]
     NoAccount(String),
     #[error(

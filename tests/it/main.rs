@@ -6,6 +6,7 @@ mod cli;
 mod daemon;
 mod daemon_load;
 mod daemon_process;
+mod erase;
 mod export;
 mod imap;
 mod import;

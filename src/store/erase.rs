@@ -1,0 +1,116 @@
+//! Erasing messages for good: their rows go in one transaction (with a
+//! tombstone so the index drops them too), then [`Store::scrub`] rewrites
+//! the database file and empties the write-ahead log, so no page of either
+//! still holds their bytes. `secure_delete` (set when the store opens)
+//! already zeroes freed content; the vacuum and the truncated log leave no
+//! stale copy of a page behind.
+
+use rusqlite::params;
+
+use super::read::id_list;
+use super::{Store, StoreError};
+use crate::model::MessageId;
+
+/// Tables with one or more rows per message, keyed by `message_id`.
+const MESSAGE_TABLES: [&str; 8] = [
+    "raw",
+    "body_text",
+    "locations",
+    "participants",
+    "refs",
+    "tags",
+    "pending_flags",
+    "messages",
+];
+
+/// What erasing a set of messages removes (or removed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Erasure {
+    /// Messages found in the store.
+    pub messages: u64,
+    /// Size of their raw mail, as received (before compression).
+    pub raw_bytes: u64,
+    /// Messages per account name, by name.
+    pub accounts: Vec<(String, u64)>,
+}
+
+impl Store {
+    /// What [`Store::erase`] would remove for `ids` (unknown ids count for nothing).
+    pub fn erasure_of(&self, ids: &[MessageId]) -> Result<Erasure, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.name, count(*), coalesce(sum(m.size), 0)
+             FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE m.id IN (SELECT value FROM json_each(?1))
+             GROUP BY a.name ORDER BY a.name",
+        )?;
+        let rows = stmt.query_map([id_list(ids)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut erasure = Erasure::default();
+        for row in rows {
+            let (account, messages, bytes) = row?;
+            let messages = u64::try_from(messages).unwrap_or(0);
+            erasure.messages += messages;
+            erasure.raw_bytes += u64::try_from(bytes).unwrap_or(0);
+            erasure.accounts.push((account, messages));
+        }
+        Ok(erasure)
+    }
+
+    /// Deletes the messages `ids` and every row about them (raw bytes, body
+    /// text, locations, participants, references, tags, queued flag
+    /// changes) in one transaction, leaving tombstones for the index.
+    /// Follow with [`Store::scrub`] to make the bytes unrecoverable.
+    pub fn erase(&mut self, ids: &[MessageId]) -> Result<Erasure, StoreError> {
+        let erasure = self.erasure_of(ids)?;
+        let list = id_list(ids);
+        let (tx, seq) = super::write::begin_write(&mut self.conn)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO removed (message_id, change_seq)
+             SELECT id, ?2 FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
+            params![list, seq],
+        )?;
+        for table in MESSAGE_TABLES {
+            let key = if table == "messages" {
+                "id"
+            } else {
+                "message_id"
+            };
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE {key} IN (SELECT value FROM json_each(?1))"),
+                [&list],
+            )?;
+        }
+        tx.commit()?;
+        Ok(erasure)
+    }
+
+    /// The ids of every message of the account `name` (none if unknown).
+    pub fn account_messages(&self, name: &str) -> Result<Vec<MessageId>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.id FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE a.name = ?1 ORDER BY m.id",
+        )?;
+        let rows = stmt.query_map([name], |row| Ok(MessageId(row.get(0)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Rewrites the database file without its free pages (`VACUUM`), then
+    /// copies the write-ahead log into it and truncates the log to zero
+    /// bytes, so neither file keeps a copy of deleted content. Fails if a
+    /// reader in another process keeps the log in use.
+    pub fn scrub(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("VACUUM")?;
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy != 0 {
+            return Err(StoreError::Busy);
+        }
+        Ok(())
+    }
+}
