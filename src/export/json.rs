@@ -9,7 +9,7 @@ use std::path::Path;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{Item, Sink, private_file};
+use super::{Item, Sink, buffered, close};
 use crate::store::display_tags;
 
 pub(super) struct Writer {
@@ -19,7 +19,7 @@ pub(super) struct Writer {
 impl Writer {
     pub fn create(path: &Path) -> io::Result<Writer> {
         Ok(Writer {
-            out: BufWriter::new(private_file(path)?),
+            out: buffered(path)?,
         })
     }
 }
@@ -58,9 +58,6 @@ impl Sink for Writer {
     }
 
     fn finish(self: Box<Self>) -> io::Result<()> {
-        self.out
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()
+        close(self.out)
     }
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use super::{Item, Sink, private_file, wrap};
+use super::{Item, Sink, buffered, close, wrap};
 
 pub(super) struct Writer {
     out: BufWriter<File>,
@@ -14,7 +14,7 @@ pub(super) struct Writer {
 impl Writer {
     pub fn create(path: &Path) -> io::Result<Writer> {
         Ok(Writer {
-            out: BufWriter::new(private_file(path)?),
+            out: buffered(path)?,
         })
     }
 }
@@ -36,10 +36,7 @@ impl Sink for Writer {
     }
 
     fn finish(self: Box<Self>) -> io::Result<()> {
-        self.out
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()
+        close(self.out)
     }
 }
 

@@ -96,7 +96,7 @@ pub fn export(
         Format::Maildir => Box::new(maildir::Writer::create(output).map_err(failed(output))?),
         Format::Json => Box::new(json::Writer::create(output).map_err(failed(output))?),
     };
-    let mut dump = BufWriter::new(private_file(&dump_path).map_err(failed(&dump_path))?);
+    let mut dump = buffered(&dump_path).map_err(failed(&dump_path))?;
     let mut report = ExportReport {
         dump: dump_path.clone(),
         ..ExportReport::default()
@@ -117,10 +117,7 @@ pub fn export(
         progress(report.messages);
     }
     sink.finish().map_err(failed(output))?;
-    dump.into_inner()
-        .map_err(io::IntoInnerError::into_error)
-        .and_then(|file| file.sync_all())
-        .map_err(failed(&dump_path))?;
+    close(dump).map_err(failed(&dump_path))?;
     Ok(report)
 }
 
@@ -132,4 +129,16 @@ fn private_file(path: &Path) -> io::Result<File> {
         .create_new(true)
         .mode(0o600)
         .open(path)
+}
+
+/// A new private file, buffered.
+fn buffered(path: &Path) -> io::Result<BufWriter<File>> {
+    Ok(BufWriter::new(private_file(path)?))
+}
+
+/// Flushes `out` and waits until its bytes are on disk.
+fn close(out: BufWriter<File>) -> io::Result<()> {
+    out.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()
 }

@@ -98,6 +98,24 @@ fn unauthorized() -> ResponseTemplate {
     }))
 }
 
+/// A mock X API that refuses every token and every refresh.
+async fn refusing_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/2/dm_events"))
+        .respond_with(unauthorized())
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/2/oauth2/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_request",
+            "error_description": "Value passed for the token was invalid."
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// An inbox with X account `me` (OAuth 2.0) talking to `api_base`.
 fn x_inbox(api_base: &str) -> (TestInbox, PathBuf) {
     let (inbox, passphrase) = vault_inbox();
@@ -232,21 +250,7 @@ fn direct_messages_are_synced_searchable_and_threaded_per_conversation() {
 #[test]
 fn a_rejected_token_stops_the_account_asking_for_re_authorization() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = runtime.block_on(MockServer::start());
-    runtime.block_on(async {
-        Mock::given(path("/2/dm_events"))
-            .respond_with(unauthorized())
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/2/oauth2/token"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-                "error": "invalid_request",
-                "error_description": "Value passed for the token was invalid."
-            })))
-            .mount(&server)
-            .await;
-    });
+    let server = runtime.block_on(refusing_server());
     let (inbox, passphrase) = x_inbox(&server.uri());
     let out = sync(&inbox, &passphrase);
     let errors = String::from_utf8_lossy(&out.stderr);
@@ -340,21 +344,7 @@ fn the_daemon_polls_x_accounts_and_stops_one_whose_token_is_refused() {
     use crate::daemon_process::{call, eventually, signal, wait_exit};
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let good = runtime.block_on(x_server(ACCESS));
-    let refusing = runtime.block_on(MockServer::start());
-    runtime.block_on(async {
-        Mock::given(path("/2/dm_events"))
-            .respond_with(unauthorized())
-            .mount(&refusing)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/2/oauth2/token"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-                "error": "invalid_request",
-                "error_description": "Value passed for the token was invalid."
-            })))
-            .mount(&refusing)
-            .await;
-    });
+    let refusing = runtime.block_on(refusing_server());
     let (inbox, passphrase) = x_inbox(&good.uri());
     add_x_account(&inbox, &passphrase, "revoked", &refusing.uri());
     let log = inbox.home().join("../inboxd.log");
