@@ -128,6 +128,18 @@ impl Committer {
     }
 }
 
+/// A sink dropped before [`Committer::finish`] (its sync was cancelled)
+/// waits for the batch in the works, so the thread never outlives the sync
+/// while holding the index writer.
+impl Drop for Committer {
+    fn drop(&mut self) {
+        self.batches = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// The thread's side.
 struct Work {
     store: Store,
