@@ -36,7 +36,7 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
             (false, _) => None,
         };
         messages.push(SearchHitDto {
-            summary: SummaryDto::from(&summary),
+            summary: SummaryDto::from(summary),
             snippet,
         });
     }

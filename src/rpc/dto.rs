@@ -32,19 +32,25 @@ pub struct SummaryDto {
 
 impl From<&Summary> for SummaryDto {
     fn from(summary: &Summary) -> Self {
+        SummaryDto::from(summary.clone())
+    }
+}
+
+impl From<Summary> for SummaryDto {
+    fn from(summary: Summary) -> Self {
         let timestamp = summary.date.or(summary.received);
         SummaryDto {
             id: summary.id.0,
             thread: summary.thread.0,
             date: timestamp.and_then(rfc3339),
             timestamp,
-            from: summary.sender.clone(),
-            subject: summary.subject.clone(),
             tags: display_tags(summary.flags, &summary.tags),
-            account: summary.account.clone(),
+            from: summary.sender,
+            subject: summary.subject,
+            account: summary.account,
             source: summary.source.as_str().to_owned(),
-            folders: summary.folders.clone(),
-            message_id: summary.message_id.clone(),
+            folders: summary.folders,
+            message_id: summary.message_id,
             attachments: summary.attachments,
             size: summary.size,
         }

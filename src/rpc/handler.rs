@@ -2,9 +2,11 @@
 //! [`dispatch`] runs one decoded line (single or batch) against it.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -73,15 +75,43 @@ pub async fn dispatch(
     incoming: Incoming,
 ) -> Option<String> {
     match incoming {
-        Incoming::Single(entry) => run_batch(handler, connection, vec![entry])
+        Incoming::Single(Ok(request)) => run_one(handler, connection, request)
             .await
-            .pop()
             .map(|response| response.to_line()),
+        Incoming::Single(Err(response)) => Some(response.to_line()),
         Incoming::Batch(entries) => {
             let responses = run_batch(handler, connection, entries).await;
             (!responses.is_empty()).then(|| protocol::batch_line(&responses))
         }
     }
+}
+
+/// Runs one request in the caller's task (no task of its own to schedule);
+/// `None` for a notification.
+async fn run_one(
+    handler: &Arc<dyn Handler>,
+    connection: &Connection,
+    request: Request,
+) -> Option<Response> {
+    let call = handler.call(&request.method, request.params, connection);
+    let outcome = AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(failed_unexpectedly(&request.method, "it panicked")));
+    match (request.id, outcome) {
+        (Some(id), outcome) => Some(Response { id, outcome }),
+        (None, Err(error)) => {
+            tracing::debug!("notification {:?} failed: {error}", request.method);
+            None
+        }
+        (None, Ok(_)) => None,
+    }
+}
+
+/// The answer to a call whose method failed in an unexpected way.
+fn failed_unexpectedly(method: &str, how: impl std::fmt::Display) -> RpcError {
+    tracing::error!("method {method:?} failed: {how}");
+    RpcError::internal("the method failed unexpectedly; see the daemon log")
 }
 
 /// Runs the valid requests as tasks (dropping this future aborts them) and
@@ -122,12 +152,7 @@ async fn run_batch(
         let Some((index, id, method)) = calls.remove(&task) else {
             continue;
         };
-        let outcome = joined.unwrap_or_else(|error| {
-            tracing::error!("method {method:?} failed: {error}");
-            Err(RpcError::internal(
-                "the method failed unexpectedly; see the daemon log",
-            ))
-        });
+        let outcome = joined.unwrap_or_else(|error| Err(failed_unexpectedly(&method, error)));
         match (id, outcome) {
             (Some(id), outcome) => slots[index] = Some(Response { id, outcome }),
             (None, Err(error)) => tracing::debug!("notification {method:?} failed: {error}"),

@@ -171,21 +171,20 @@ impl Response {
         }
     }
 
-    /// The response as a JSON value.
-    pub fn to_value(&self) -> Value {
-        let wire = WireResponse {
+    fn wire(&self) -> WireResponse<'_> {
+        WireResponse {
             jsonrpc: "2.0",
             result: self.outcome.as_ref().ok(),
             error: self.outcome.as_ref().err(),
             id: &self.id,
-        };
-        // Values, strings and numbers always serialize.
-        serde_json::to_value(wire).unwrap_or(Value::Null)
+        }
     }
 
-    /// The response as one line of JSON (no trailing newline).
+    /// The response as one line of JSON (no trailing newline), written
+    /// straight from the result (no copy of it is made on the way).
     pub fn to_line(&self) -> String {
-        self.to_value().to_string()
+        // Values, strings and numbers always serialize.
+        serde_json::to_string(&self.wire()).unwrap_or_default()
     }
 
     /// Reads a response sent by a server; the error says what is wrong with it.
@@ -215,7 +214,8 @@ impl Response {
 
 /// The responses to a batch as one line: a JSON array.
 pub fn batch_line(responses: &[Response]) -> String {
-    Value::Array(responses.iter().map(Response::to_value).collect()).to_string()
+    let wires: Vec<WireResponse> = responses.iter().map(Response::wire).collect();
+    serde_json::to_string(&wires).unwrap_or_default()
 }
 
 /// A server-to-client notification line: `params` should be an array or object.
@@ -281,12 +281,14 @@ mod tests {
             id: Id::Number(1.into()),
             outcome: Ok(Value::Null),
         };
+        let line =
+            |response: &Response| -> Value { serde_json::from_str(&response.to_line()).unwrap() };
         assert_eq!(
-            ok.to_value(),
+            line(&ok),
             json!({"jsonrpc": "2.0", "result": null, "id": 1})
         );
         let failed = Response::error(Id::Null, RpcError::internal("boom"));
-        let value = failed.to_value();
+        let value = line(&failed);
         assert_eq!(value["error"]["code"], -32603);
         assert!(value.get("result").is_none());
         assert_eq!(Response::from_value(value), Ok(failed));
