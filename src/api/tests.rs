@@ -274,6 +274,7 @@ fn tag_changes_are_searchable_and_listed() {
         query: "budget".into(),
         add: vec!["work".into(), "flagged".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     let outcome = api.tag(&params).unwrap();
     assert_eq!((outcome.matched, outcome.changed), (2, 2));
@@ -291,6 +292,7 @@ fn tag_changes_are_searchable_and_listed() {
         query: "tag:work".into(),
         add: vec![],
         remove: vec!["work".into()],
+        ..TagParams::default()
     };
     assert_eq!(api.tag(&untag).unwrap().changed, 2);
     assert_eq!(search(&api, "tag:work").total, 0);
@@ -300,6 +302,7 @@ fn tag_changes_are_searchable_and_listed() {
             query: "*".into(),
             add,
             remove,
+            ..TagParams::default()
         };
         assert!(matches!(api.tag(&bad), Err(ApiError::InvalidParams(_))));
     }
@@ -369,6 +372,7 @@ fn a_second_api_sees_the_changes_of_the_first() {
         query: "lunch".into(),
         add: vec!["later".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     first.tag(&params).unwrap();
     assert_eq!(search(&second, "tag:later").total, 1);
@@ -452,6 +456,7 @@ fn summaries_keep_the_order_asked_with_tags_and_folders() {
         query: "lunch".into(),
         add: vec!["zz".into(), "aa".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     api.tag(&params).unwrap();
     let store = Store::open_for_reading(&fixture.home.store_path()).unwrap();
