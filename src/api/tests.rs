@@ -424,8 +424,11 @@ fn a_store_from_before_body_texts_gives_the_same_snippets() {
         .unwrap();
     assert_eq!(texts, messages, "every stored message has its body text");
     // The schema an older inbox wrote: migration 3 runs again on open.
-    conn.execute_batch("DROP TABLE body_text; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE body_text; DROP TABLE tag_origins; DROP TABLE trained;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let api = fixture.api();
     assert_eq!(pages(&api, &queries), stored);
