@@ -15,6 +15,8 @@
 mod accounts;
 mod erase;
 mod error;
+mod explain;
+mod feedback;
 mod freshness;
 mod html;
 mod messages;
@@ -37,9 +39,10 @@ use crate::rpc::dto::{
     AccountDto, EraseResultDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto,
     TagCountDto, TagResultDto,
 };
+use crate::rpc::explain_dto::ExplanationDto;
 use crate::rpc::requests::{
-    CountParams, EraseParams, GetMessageParams, GetThreadParams, SearchParams, SetFlagsParams,
-    TagParams,
+    CountParams, EraseParams, ExplainParams, GetMessageParams, GetThreadParams, SearchParams,
+    SetFlagsParams, TagParams,
 };
 use crate::store::{Store, StoreError};
 use crate::sync::watch::WriteLock;
@@ -56,6 +59,8 @@ pub trait Methods {
     fn get_thread(&self, params: &GetThreadParams) -> Result<Vec<SummaryDto>, ApiError>;
     /// Flag tags in use, then stored tags, with their message counts.
     fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError>;
+    /// Why a message holds each of its tags, and its spam score.
+    fn explain(&self, params: &ExplainParams) -> Result<ExplanationDto, ApiError>;
     /// Adds and removes tags on every message matching a query.
     fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError>;
     /// Sets or clears flags on messages given by id or by query.
@@ -189,6 +194,10 @@ impl Methods for Api {
 
     fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError> {
         tags::list_tags(self)
+    }
+
+    fn explain(&self, params: &ExplainParams) -> Result<ExplanationDto, ApiError> {
+        explain::explain(self, params)
     }
 
     fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError> {

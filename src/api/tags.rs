@@ -11,7 +11,7 @@ use crate::index::{Query, Sort};
 use crate::model::MessageId;
 use crate::rpc::dto::{FlagsResultDto, TagCountDto, TagResultDto};
 use crate::rpc::requests::{SetFlagsParams, TagParams};
-use crate::store::TagChange;
+use crate::store::{TagChange, TagOrigin};
 use crate::sync::catch_up_index;
 
 /// Flags spelled as tags, in the order listings show them.
@@ -62,13 +62,31 @@ pub(super) fn tag(api: &Api, params: &TagParams) -> Result<TagResultDto, ApiErro
             "no tag change given: name tags to add or remove".into(),
         ));
     }
+    let origin = match (params.rule_position, &params.rule_query) {
+        (None, None) => TagOrigin::User,
+        (Some(position), Some(query)) if position > 0 => TagOrigin::Rule {
+            position,
+            query: query.clone(),
+        },
+        _ => {
+            return Err(ApiError::InvalidParams(
+                "give rule_position (from 1) and rule_query together, or neither".into(),
+            ));
+        }
+    };
     let change = TagChange {
         add: params.add.clone(),
         remove: params.remove.clone(),
     };
-    let (matched, changed) =
-        change_matching(api, Target::Query(parse_query(&params.query)?), &change)?;
-    Ok(TagResultDto { matched, changed })
+    let target = Target::Query(parse_query(&params.query)?);
+    let (ids, changed) = change_matching(api, target, &change, &origin)?;
+    if origin == TagOrigin::User {
+        super::feedback::retrain_spam(api, &ids, &change)?;
+    }
+    Ok(TagResultDto {
+        matched: ids.len() as u64,
+        changed,
+    })
 }
 
 pub(super) fn set_flags(api: &Api, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError> {
@@ -100,7 +118,7 @@ pub(super) fn set_flags(api: &Api, params: &SetFlagsParams) -> Result<FlagsResul
             "no flag given: set one of seen, flagged, answered, draft, deleted".into(),
         ));
     }
-    let (_, changed) = change_matching(api, target, &change)?;
+    let (_, changed) = change_matching(api, target, &change, &TagOrigin::User)?;
     Ok(FlagsResultDto { changed })
 }
 
@@ -110,10 +128,15 @@ enum Target<'a> {
     Query(Query),
 }
 
-/// Applies `change` to the target's messages: the store first (it queues
-/// flag changes of server messages for the next sync), then the index.
-/// Returns how many messages were targeted and how many changed.
-fn change_matching(api: &Api, target: Target, change: &TagChange) -> Result<(u64, u64), ApiError> {
+/// Applies `change` (tags added by `origin`) to the target's messages: the
+/// store first (it queues flag changes of server messages for the next
+/// sync), then the index. Returns the messages targeted and how many changed.
+fn change_matching(
+    api: &Api,
+    target: Target,
+    change: &TagChange,
+    origin: &TagOrigin,
+) -> Result<(Vec<MessageId>, u64), ApiError> {
     // Runs on a blocking thread (or without a runtime): waiting is fine here.
     let _writing = api.writes.blocking_lock();
     let mut store = api.writer()?;
@@ -139,9 +162,9 @@ fn change_matching(api: &Api, target: Target, change: &TagChange) -> Result<(u64
     // leaves both untouched.
     let mut writer = api.index.writer()?;
     let indexed = api.index.indexed_seq()?.unwrap_or(0);
-    let changed = store.apply_tags(&ids, change)?;
+    let changed = store.apply_tags_from(&ids, change, origin)?;
     catch_up_index(&store, &mut writer, indexed)?;
     drop(writer);
     api.reload_if_newer()?;
-    Ok((ids.len() as u64, changed.len() as u64))
+    Ok((ids, changed.len() as u64))
 }

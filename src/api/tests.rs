@@ -274,6 +274,7 @@ fn tag_changes_are_searchable_and_listed() {
         query: "budget".into(),
         add: vec!["work".into(), "flagged".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     let outcome = api.tag(&params).unwrap();
     assert_eq!((outcome.matched, outcome.changed), (2, 2));
@@ -291,6 +292,7 @@ fn tag_changes_are_searchable_and_listed() {
         query: "tag:work".into(),
         add: vec![],
         remove: vec!["work".into()],
+        ..TagParams::default()
     };
     assert_eq!(api.tag(&untag).unwrap().changed, 2);
     assert_eq!(search(&api, "tag:work").total, 0);
@@ -300,6 +302,7 @@ fn tag_changes_are_searchable_and_listed() {
             query: "*".into(),
             add,
             remove,
+            ..TagParams::default()
         };
         assert!(matches!(api.tag(&bad), Err(ApiError::InvalidParams(_))));
     }
@@ -369,6 +372,7 @@ fn a_second_api_sees_the_changes_of_the_first() {
         query: "lunch".into(),
         add: vec!["later".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     first.tag(&params).unwrap();
     assert_eq!(search(&second, "tag:later").total, 1);
@@ -420,8 +424,11 @@ fn a_store_from_before_body_texts_gives_the_same_snippets() {
         .unwrap();
     assert_eq!(texts, messages, "every stored message has its body text");
     // The schema an older inbox wrote: migration 3 runs again on open.
-    conn.execute_batch("DROP TABLE body_text; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE body_text; DROP TABLE tag_origins; DROP TABLE trained;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let api = fixture.api();
     assert_eq!(pages(&api, &queries), stored);
@@ -452,6 +459,7 @@ fn summaries_keep_the_order_asked_with_tags_and_folders() {
         query: "lunch".into(),
         add: vec!["zz".into(), "aa".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     api.tag(&params).unwrap();
     let store = Store::open_for_reading(&fixture.home.store_path()).unwrap();

@@ -77,8 +77,13 @@ fn share(part: usize, whole: usize) -> f64 {
 }
 
 /// Cross-validates over `folds` folds (at least 2, at most one per
-/// message), shuffled by `seed`.
+/// message), shuffled by `seed`, positive above [`super::THRESHOLD`].
 pub fn cross_validate(samples: &[Sample], folds: usize, seed: u64) -> Report {
+    cross_validate_at(samples, folds, seed, super::THRESHOLD)
+}
+
+/// [`cross_validate`] with scores above `threshold` taken as positive.
+pub fn cross_validate_at(samples: &[Sample], folds: usize, seed: u64, threshold: f64) -> Report {
     let folds = folds.clamp(2, samples.len().max(2));
     let mut order: Vec<usize> = (0..samples.len()).collect();
     shuffle(&mut order, seed);
@@ -102,7 +107,7 @@ pub fn cross_validate(samples: &[Sample], folds: usize, seed: u64) -> Report {
         }
         for sample in &members {
             let score = classifier.score_features(&sample.features);
-            record(&mut report, sample, score);
+            record(&mut report, sample, score, threshold);
         }
         for sample in &members {
             classifier.train_features(&sample.features, sample.positive);
@@ -116,8 +121,8 @@ pub fn cross_validate(samples: &[Sample], folds: usize, seed: u64) -> Report {
     report
 }
 
-fn record(report: &mut Report, sample: &Sample, score: f64) {
-    match (sample.positive, Classifier::is_positive(score)) {
+fn record(report: &mut Report, sample: &Sample, score: f64, threshold: f64) {
+    match (sample.positive, score > threshold) {
         (true, true) => report.true_positives += 1,
         (true, false) => report.false_negatives += 1,
         (false, false) => report.true_negatives += 1,
@@ -130,7 +135,7 @@ fn record(report: &mut Report, sample: &Sample, score: f64) {
 
 /// Fisher-Yates with splitmix64: the same seed gives the same order
 /// everywhere.
-fn shuffle(items: &mut [usize], seed: u64) {
+pub fn shuffle(items: &mut [usize], seed: u64) {
     let mut state = seed;
     let mut next = move || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);

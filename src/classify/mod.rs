@@ -49,6 +49,25 @@ pub fn model_path(home: &Home, tag: &str) -> PathBuf {
     home.data_dir.join("classify").join(format!("{name}.model"))
 }
 
+/// The tag a model file name stands for (the inverse of [`model_path`]'s
+/// naming); `None` for a file that is no model.
+pub fn model_tag(file_name: &str) -> Option<String> {
+    let name = file_name.strip_suffix(".model")?;
+    let mut bytes = Vec::with_capacity(name.len());
+    let mut rest = name.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok().filter(|tag| !tag.is_empty())
+}
+
 /// A binary classifier: train it with positive and negative messages, then
 /// [`score`](Classifier::score) new ones.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,6 +117,20 @@ impl Classifier {
                 .tokens()
                 .filter_map(|token| Some((token, self.model.probability(token)?))),
         )
+    }
+
+    /// The clues behind a message's score: at most `count` of its tokens
+    /// whose probability lies farthest from 0.5, strongest first, each with
+    /// its probability of meaning "positive".
+    pub fn clues(&self, features: &Features, count: usize) -> Vec<(String, f64)> {
+        let known = features
+            .tokens()
+            .filter_map(|token| Some((token, self.model.probability(token)?)));
+        let mut clues = combine::clues(known);
+        clues.truncate(count);
+        (clues.into_iter())
+            .map(|(token, probability)| (token.to_owned(), probability))
+            .collect()
     }
 
     /// Whether `score` means "positive" (above [`THRESHOLD`]).

@@ -181,3 +181,48 @@ fn model_paths_are_per_tag_and_file_safe() {
         PathBuf::from("/h/classify/list%2F%2E%2E%2Fx.model")
     );
 }
+
+#[test]
+fn model_file_names_give_their_tag_back() {
+    let home = Home::at(std::path::Path::new("/nonexistent"));
+    for tag in ["spam", "list/perl.org", "ünï code", "a%b"] {
+        let path = model_path(&home, tag);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"%_-.".contains(&b)),
+            "{name}"
+        );
+        assert_eq!(model_tag(name).as_deref(), Some(tag));
+    }
+    for not_a_model in [
+        "notes.txt",
+        ".model",
+        "bad%zz.model",
+        "cut%4.model",
+        "%FF.model",
+    ] {
+        assert_eq!(model_tag(not_a_model), None, "{not_a_model}");
+    }
+}
+
+#[test]
+fn clues_are_the_strongest_known_tokens() {
+    let mut classifier = Classifier::new();
+    classifier.train(b"Subject: cheap pills\n\nbuy cheap pills now\n", true);
+    classifier.train(b"Subject: meeting notes\n\nthe meeting notes\n", false);
+    let features = Features::of(b"Subject: cheap meeting\n\ncheap pills\n");
+    let clues = classifier.clues(&features, 3);
+    assert_eq!(clues.len(), 3);
+    assert!(
+        clues
+            .windows(2)
+            .all(|pair| (pair[0].1 - 0.5).abs() >= (pair[1].1 - 0.5).abs())
+    );
+    assert!(
+        clues
+            .iter()
+            .any(|(token, p)| token.contains("pills") && *p > 0.5),
+        "{clues:?}"
+    );
+}

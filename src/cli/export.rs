@@ -48,6 +48,17 @@ pub(super) enum TagsCommand {
         /// The dump (default: standard input).
         file: Option<PathBuf>,
     },
+    /// Learn TAG: train a model on the messages holding it against a seeded
+    /// random sample of the others; new mail the model is sure of (score
+    /// above 0.9) gets TAG. Learning again starts over.
+    Learn {
+        tag: String,
+        /// Remove TAG's model instead: new mail no longer gets it.
+        #[arg(long)]
+        forget: bool,
+    },
+    /// List the learned tags with their models' counts.
+    Learned,
 }
 
 /// `inbox export [QUERY] --format F --output PATH [--account NAME]`.
@@ -88,6 +99,8 @@ pub(super) fn tags(home: &Home, command: &TagsCommand) -> anyhow::Result<ExitCod
     match command {
         TagsCommand::Dump { query, output } => dump_tags(home, query, output.as_deref()),
         TagsCommand::Restore { file } => restore_tags(home, file.as_deref()),
+        TagsCommand::Learn { tag, forget } => super::learn::run(home, tag, *forget),
+        TagsCommand::Learned => super::learn::list(home),
     }
 }
 
@@ -170,6 +183,7 @@ fn restore_tags(home: &Home, file: Option<&Path>) -> anyhow::Result<ExitCode> {
                 query,
                 add: tags.clone(),
                 remove: remove.clone(),
+                ..TagParams::default()
             }))?
             else {
                 return Ok(ExitCode::from(2));

@@ -4,9 +4,11 @@ mod account;
 mod authorize;
 mod daemon;
 mod erase;
+mod explain;
 mod export;
 mod format;
 mod import;
+mod learn;
 mod maintenance;
 mod progress;
 mod rules;
@@ -104,7 +106,16 @@ enum Command {
     /// Delete messages for good: from the store, the index, and every old
     /// copy of their bytes in the data directory. Asks first (--yes skips).
     Erase(erase::EraseArgs),
-    /// Save and restore tags (notmuch's dump format).
+    /// Why a message holds each of its tags: the rule, built-in tagger,
+    /// classifier (with its strongest tokens) or you; and its spam score.
+    Explain {
+        /// Message id (as printed by `inbox search`).
+        id: i64,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save and restore tags (notmuch's dump format); learn tags.
     #[command(subcommand)]
     Tags(export::TagsCommand),
     /// Sync configured accounts now (all of them, or those named), then push
@@ -180,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             account,
         } => export::run(&home, &query, account.as_deref(), format, &output),
+        Command::Explain { id, json } => explain::run(&home, id, json),
         Command::Tags(command) => export::tags(&home, &command),
         Command::Erase(args) => erase::run(&home, &args),
         Command::Sync { watch, accounts } => {

@@ -55,6 +55,8 @@ fn apply(home: &Home, rules: &Rules, dry_run: bool, scope: &str) -> anyhow::Resu
                 query,
                 add: rule.add.clone(),
                 remove: rule.remove.clone(),
+                rule_position: Some(position + 1),
+                rule_query: Some(rule.text.clone()),
             };
             let Some(outcome) = answer(api.tag(&params))? else {
                 return Ok(ExitCode::from(2));

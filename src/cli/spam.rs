@@ -8,17 +8,21 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+use super::open_store;
 use super::progress::Bar;
 use crate::classify::eval::{Report, Sample, cross_validate};
 use crate::classify::sources::{for_each_message, read_labels};
 use crate::classify::{self, Classifier, Features};
 use crate::home::Home;
 use crate::sync::Progress;
+use crate::tagging::spam::{JUNK_FOLDERS, SPAM, train_from_store as train_from_store_of};
 
 #[derive(Subcommand)]
 pub(super) enum SpamCommand {
     /// Teach the spam classifier with mail you have sorted; adds to what it
-    /// learned before (unless --reset).
+    /// learned before (unless --reset). Without paths it learns from the
+    /// store: mail tagged `spam` or in a Junk/Spam folder is spam, the rest
+    /// ham (each message once; training again only changes what changed).
     Train {
         #[command(flatten)]
         mail: LabelledMail,
@@ -69,6 +73,9 @@ fn train(home: &Home, mail: &LabelledMail, reset: bool) -> anyhow::Result<ExitCo
     } else {
         Classifier::load_or_new(&path)?
     };
+    if mail.is_empty() {
+        return train_from_store(home, classifier, reset);
+    }
     let started = Instant::now();
     let bar = Bar::new("training on");
     let mut added = (0u64, 0u64);
@@ -88,13 +95,63 @@ fn train(home: &Home, mail: &LabelledMail, reset: bool) -> anyhow::Result<ExitCo
         )
     })?;
     classifier.save(&path)?;
-    let (spam, ham) = classifier.trained();
     println!(
         "trained on {} spam and {} ham messages ({:.1} s)",
         added.0,
         added.1,
         started.elapsed().as_secs_f64()
     );
+    print_model(&classifier, &path);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Trains from the store's tags and Junk folders; a reset model forgets
+/// which messages it held.
+fn train_from_store(
+    home: &Home,
+    mut classifier: Classifier,
+    reset: bool,
+) -> anyhow::Result<ExitCode> {
+    let path = classify::model_path(home, SPAM);
+    let mut store = open_store(home)?;
+    if reset {
+        store.forget_trained(SPAM)?;
+    }
+    let started = Instant::now();
+    let bar = Bar::new("training on");
+    let mut done = 0;
+    let outcome = train_from_store_of(&store, &mut classifier, &mut || {
+        done += 1;
+        bar.advance(done);
+    })?;
+    drop(bar);
+    classifier.save(&path)?;
+    store.set_trained(SPAM, &outcome.records)?;
+    println!(
+        "from the store: {} spam (tagged spam, or in a folder named {}: {} of them), {} ham",
+        outcome.spam,
+        JUNK_FOLDERS.join(", "),
+        outcome.in_junk_folders,
+        outcome.ham
+    );
+    println!(
+        "trained {} messages ({} moved from the other class; the rest were learned before) in {:.1} s",
+        outcome.trained,
+        outcome.moved,
+        started.elapsed().as_secs_f64()
+    );
+    if outcome.left_out > 0 {
+        println!(
+            "left out {} messages the spam model itself tagged: tag them (+spam or -spam) to teach it",
+            outcome.left_out
+        );
+    }
+    print_model(&classifier, &path);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_model(classifier: &Classifier, path: &std::path::Path) {
+    let (spam, ham) = classifier.trained();
     println!(
         "the model now holds {spam} spam and {ham} ham messages, {} tokens: {}",
         classifier.vocabulary(),
@@ -103,7 +160,6 @@ fn train(home: &Home, mail: &LabelledMail, reset: bool) -> anyhow::Result<ExitCo
     if spam == 0 || ham == 0 {
         eprintln!("note: the classifier needs both spam and ham to tell them apart");
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn eval(mail: &LabelledMail, folds: usize, seed: u64) -> anyhow::Result<ExitCode> {
@@ -168,13 +224,17 @@ fn print_report(report: &Report) {
 }
 
 impl LabelledMail {
+    fn is_empty(&self) -> bool {
+        self.spam.is_empty() && self.ham.is_empty() && self.labels.is_none()
+    }
+
     /// Calls `visit(name, raw, is_spam)` for every message given.
     fn each(
         &self,
         bar: &Bar,
         visit: &mut (dyn FnMut(String, Vec<u8>, bool) + Send),
     ) -> anyhow::Result<()> {
-        if self.spam.is_empty() && self.ham.is_empty() && self.labels.is_none() {
+        if self.is_empty() {
             bail!(
                 "no mail given: name spam and ham with --spam PATH and --ham PATH, or --labels FILE"
             );

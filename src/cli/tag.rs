@@ -15,6 +15,7 @@ pub(super) fn run(home: &Home, args: &[String]) -> anyhow::Result<ExitCode> {
         query,
         add: change.add,
         remove: change.remove,
+        ..TagParams::default()
     };
     let api = connect(home)?;
     let Some(outcome) = answer(api.tag(&params))? else {

@@ -49,8 +49,9 @@
 //! | `thread:` | a thread number: `thread:42` |
 //! | `date:` | a date or date range, see below |
 //!
-//! `tag:unread`, `tag:flagged`, `tag:replied`, `tag:draft`, `tag:deleted`
-//! and `tag:attachment` mean the same as the `is:` flags.
+//! `tag:unread`, `tag:flagged`, `tag:replied`, `tag:draft` and `tag:deleted`
+//! mean the same as the `is:` flags. `tag:attachment` is the built-in
+//! tagger's tag (a real attachment); `is:attachment`, any attached part.
 //!
 //! Addresses are split into words like any text, so `from:perl.org` finds
 //! every sender at `perl.org` or one of its subdomains, `from:pudge@perl.org`

@@ -317,7 +317,6 @@ fn flags_and_their_tag_aliases() {
             ("is:deleted", &[3]),
             ("tag:deleted", &[3]),
             ("is:attachment", &[1]),
-            ("tag:attachment", &[1]),
         ],
     );
 }

@@ -34,6 +34,7 @@ pub enum Method {
     GetMessage,
     GetThread,
     ListTags,
+    Explain,
     Tag,
     SetFlags,
     ListAccounts,
@@ -65,6 +66,7 @@ impl Method {
                 | Method::GetMessage
                 | Method::GetThread
                 | Method::ListTags
+                | Method::Explain
                 | Method::ListAccounts
         )
     }
@@ -227,6 +229,17 @@ pub const METHODS: &[MethodSpec] = &[
         result: ("tags", "array", "{tag, count} objects"),
     },
     MethodSpec {
+        method: Method::Explain,
+        name: "explain",
+        summary: "Why a message holds each of its tags (built-in tagger and its trigger, rule, classifier with its strongest tokens, or the user), and its spam score",
+        params: &[param("id", ParamType::Integer, true, "the message id")],
+        result: (
+            "explanation",
+            "object",
+            "{id, tags: [{tag, origin, tagger, evidence, rule, query, score, classifier}], spam}",
+        ),
+    },
+    MethodSpec {
         method: Method::Tag,
         name: "tag",
         summary: "Add and remove tags on every message matching a query (flag tags set flags)",
@@ -234,6 +247,18 @@ pub const METHODS: &[MethodSpec] = &[
             QUERY,
             param("add", ParamType::StringArray, false, "tags to add"),
             param("remove", ParamType::StringArray, false, "tags to remove"),
+            param(
+                "rule_position",
+                ParamType::Integer,
+                false,
+                "when applying a rule of rules.toml: its position (from 1), recorded as the added tags' origin",
+            ),
+            param(
+                "rule_query",
+                ParamType::String,
+                false,
+                "that rule's query (required with rule_position)",
+            ),
         ],
         result: ("outcome", "object", "{matched, changed}"),
     },
@@ -431,6 +456,7 @@ impl Handler for ApiHandler {
             Method::GetMessage => run(api, params, &names, |api, p| api.get_message(&p)).await,
             Method::GetThread => run(api, params, &names, |api, p| api.get_thread(&p)).await,
             Method::ListTags => run(api, params, &names, |api, NoParams {}| api.list_tags()).await,
+            Method::Explain => run(api, params, &names, |api, p| api.explain(&p)).await,
             Method::Tag => {
                 let outcome = run_api(api, params, &names, |api, p| api.tag(&p)).await?;
                 self.tags_changed(outcome.changed);

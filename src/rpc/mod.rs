@@ -25,6 +25,7 @@ mod daemon_tests;
 pub mod discover;
 pub mod dto;
 pub mod error;
+pub mod explain_dto;
 pub mod handler;
 pub mod line;
 pub mod methods;

@@ -16,10 +16,11 @@ use super::dto::{
     TagCountDto, TagResultDto,
 };
 use super::error::{INVALID_PARAMS, RpcError};
+use super::explain_dto::ExplanationDto;
 use super::methods::NOT_FOUND;
 use super::requests::{
-    CountParams, EraseParams, GetMessageParams, GetThreadParams, NoParams, SearchParams,
-    SetFlagsParams, TagParams,
+    CountParams, EraseParams, ExplainParams, GetMessageParams, GetThreadParams, NoParams,
+    SearchParams, SetFlagsParams, TagParams,
 };
 use crate::api::{ApiError, Methods};
 use crate::index::QueryError;
@@ -154,6 +155,10 @@ impl Methods for RemoteApi {
 
     fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError> {
         self.call("list_tags", &NoParams {})
+    }
+
+    fn explain(&self, params: &ExplainParams) -> Result<ExplanationDto, ApiError> {
+        self.call("explain", params)
     }
 
     fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError> {

@@ -88,8 +88,15 @@ pub struct GetThreadParams {
     pub id: i64,
 }
 
-/// `tag`: adds and removes tags on every message matching a query.
+/// `explain`: why a message holds each of its tags.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainParams {
+    pub id: i64,
+}
+
+/// `tag`: adds and removes tags on every message matching a query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TagParams {
     pub query: String,
@@ -97,6 +104,14 @@ pub struct TagParams {
     pub add: Vec<String>,
     #[serde(default)]
     pub remove: Vec<String>,
+    /// When the change is a rule of `rules.toml` applied to stored mail:
+    /// its position (from 1), recorded with its query as the added tags'
+    /// origin. Without it the tags are the user's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_position: Option<usize>,
+    /// The query of that rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_query: Option<String>,
 }
 
 /// `set_flags`: sets or clears flags on messages given by id or by query

@@ -88,11 +88,13 @@ fn both_transports_give_the_same_answers() {
         query: "budget".into(),
         add: vec!["work".into()],
         remove: vec![],
+        ..TagParams::default()
     };
     let remove = TagParams {
         remove: add.add.clone(),
         add: vec![],
         query: "tag:work".into(),
+        ..TagParams::default()
     };
     let added = remote.tag(&add).unwrap();
     assert_eq!(local.list_tags().unwrap(), remote.list_tags().unwrap());
@@ -145,6 +147,7 @@ fn errors_come_back_as_the_same_api_errors() {
         query: "*".into(),
         add: vec![],
         remove: vec![],
+        ..TagParams::default()
     };
     let (ApiError::InvalidParams(here), ApiError::InvalidParams(there)) = (
         local.tag(&no_change).unwrap_err(),

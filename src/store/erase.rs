@@ -12,13 +12,15 @@ use super::{Store, StoreError};
 use crate::model::MessageId;
 
 /// Tables with one or more rows per message, keyed by `message_id`.
-const MESSAGE_TABLES: [&str; 8] = [
+const MESSAGE_TABLES: [&str; 10] = [
     "raw",
     "body_text",
     "locations",
     "participants",
     "refs",
     "tags",
+    "tag_origins",
+    "trained",
     "pending_flags",
     "messages",
 ];
@@ -62,8 +64,8 @@ impl Store {
     }
 
     /// Deletes the messages `ids` and every row about them (raw bytes, body
-    /// text, locations, participants, references, tags, queued flag
-    /// changes) in one transaction, leaving tombstones for the index.
+    /// text, locations, participants, references, tags and where they came
+    /// from, classifier training records, queued flag changes) in one transaction, leaving tombstones for the index.
     /// Follow with [`Store::scrub`] to make the bytes unrecoverable.
     pub fn erase(&mut self, ids: &[MessageId]) -> Result<Erasure, StoreError> {
         let erasure = self.erasure_of(ids)?;

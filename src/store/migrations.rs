@@ -105,6 +105,28 @@ const MIGRATIONS: &[&str] = &[
         zstd        BLOB NOT NULL
     );
     ",
+    // 4: where each automatic tag came from (a built-in tagger, a rule, a
+    // classifier, or the user), and which messages each classifier model
+    // was trained with, as which class, so re-tagging can untrain them.
+    "
+    CREATE TABLE tag_origins (
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        tag         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        name        TEXT,
+        position    INTEGER,
+        score       REAL,
+        evidence    TEXT,
+        PRIMARY KEY (message_id, tag)
+    ) WITHOUT ROWID;
+    CREATE TABLE trained (
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        model       TEXT NOT NULL,
+        positive    INTEGER NOT NULL,
+        PRIMARY KEY (message_id, model)
+    ) WITHOUT ROWID;
+    CREATE INDEX trained_model ON trained(model);
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

@@ -11,11 +11,13 @@
 mod body_text;
 mod erase;
 mod migrations;
+mod origins;
 mod outbox;
 mod read;
 mod remove;
 mod tags;
 mod threads;
+mod trained;
 mod write;
 
 use std::path::Path;
@@ -24,6 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use erase::Erasure;
 pub use migrations::latest_version;
+pub use origins::TagOrigin;
 pub use outbox::PendingFlags;
 pub use read::{Stats, Summary};
 pub use tags::{TagChange, display_tags};

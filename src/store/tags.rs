@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, TagOrigin, origins};
 use crate::model::{Flags, MessageId};
 
 /// Tags to add and remove. `unread`, `flagged`, `replied`, `draft` and
@@ -27,11 +27,25 @@ fn flag_tag(tag: &str, flags: &mut Flags, added: bool) -> bool {
 }
 
 impl Store {
-    /// Applies `change` to `ids` in one transaction. Returns the messages that changed.
+    /// Applies `change` to `ids` in one transaction, as the user's change.
+    /// Returns the messages that changed.
     pub fn apply_tags(
         &mut self,
         ids: &[MessageId],
         change: &TagChange,
+    ) -> Result<Vec<MessageId>, StoreError> {
+        self.apply_tags_from(ids, change, &TagOrigin::User)
+    }
+
+    /// [`Store::apply_tags`], recording `origin` for the tags it adds: a
+    /// user's change marks every added tag the user's (also one the message
+    /// had already); another origin is recorded for tags it newly sets.
+    /// Removed tags lose their origin.
+    pub fn apply_tags_from(
+        &mut self,
+        ids: &[MessageId],
+        change: &TagChange,
+        origin: &TagOrigin,
     ) -> Result<Vec<MessageId>, StoreError> {
         let (tx, seq) = super::write::begin_write(&mut self.conn)?;
         let mut changed = Vec::new();
@@ -57,9 +71,16 @@ impl Store {
                 let mut touched = false;
                 for (tags, added) in [(&change.add, true), (&change.remove, false)] {
                     for tag in tags {
-                        if !flag_tag(tag, &mut flags, added) {
-                            let statement = if added { &mut add } else { &mut remove };
-                            touched |= statement.execute(params![id.0, tag])? > 0;
+                        if flag_tag(tag, &mut flags, added) {
+                            continue;
+                        }
+                        let statement = if added { &mut add } else { &mut remove };
+                        let done = statement.execute(params![id.0, tag])? > 0;
+                        touched |= done;
+                        if !added {
+                            origins::forget(&tx, id.0, tag)?;
+                        } else if done || *origin == TagOrigin::User {
+                            origins::record(&tx, id.0, tag, origin)?;
                         }
                     }
                 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{AccountId, Store, StoreError, threads};
+use super::{AccountId, Store, StoreError, TagOrigin, threads};
 use crate::model::{Flags, Location, Message, MessageId, SourceKind};
 
 /// A normalized message with what the store keeps beside it.
@@ -13,8 +13,9 @@ pub struct NewMessage<'a> {
     pub flags: Flags,
     pub received: Option<i64>,
     pub message: Message,
-    /// Tags the message gets when it is stored (not when it is a duplicate).
-    pub tags: Vec<String>,
+    /// Tags the message gets when it is stored (not when it is a duplicate),
+    /// each with where it came from.
+    pub tags: Vec<(String, TagOrigin)>,
 }
 
 /// One write of a batch.
@@ -164,8 +165,9 @@ fn insert(
     insert_location(tx, account, new.location, id, new.flags)?;
     let mut tag =
         tx.prepare_cached("INSERT OR IGNORE INTO tags (message_id, tag) VALUES (?1, ?2)")?;
-    for name in &new.tags {
+    for (name, origin) in &new.tags {
         tag.execute(params![id, name])?;
+        super::origins::record(tx, id, name, origin)?;
     }
     threads::assign(tx, account, MessageId(id), message, &subject, seq)?;
     Ok(Some(MessageId(id)))

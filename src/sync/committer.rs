@@ -17,7 +17,7 @@ use super::{SyncError, indexer};
 use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
-use crate::store::{AccountId, NewMessage, Store, Write};
+use crate::store::{AccountId, NewMessage, Store, TagOrigin, Write};
 use crate::tagging::{Arrival, Candidate, Tagger};
 
 /// Messages between index commits during a long sync...
@@ -213,7 +213,7 @@ impl Work {
         &mut self,
         changes: &[Change],
         messages: &[Message],
-    ) -> Result<Vec<Vec<String>>, SyncError> {
+    ) -> Result<Vec<Vec<(String, TagOrigin)>>, SyncError> {
         let items = changes.iter().filter_map(|change| match change {
             Change::New(item) => Some(item),
             Change::Flags { .. } | Change::Gone { .. } => None,

@@ -1,10 +1,75 @@
-//! The built-in taggers: `list/<list-id>`, `bulk`, `reply` and `spam`.
+//! The built-in taggers: `list/<list-id>`, `bulk`, `reply`, `sent` and
+//! `attachment` (the classifiers' tags are set in the parent module). Each
+//! tag comes with what triggered it, for `inbox explain`.
 
-use crate::classify::Classifier;
-use crate::model::{Message, SourceKind};
+use super::{Arrival, Builtins, Candidate};
+use crate::model::{Attachment, Message, SourceKind};
+use crate::store::TagOrigin;
 
 /// How much of a raw message the bulk tagger reads for its headers.
 const HEADER_LIMIT: usize = 256 * 1024;
+
+/// Parts that carry a signature or encryption control data, not a file.
+const CONTROL_TYPES: [&str; 4] = [
+    "application/pgp-signature",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+    "application/pgp-encrypted",
+];
+
+/// Parts that report on a message rather than attach one.
+const REPORT_TYPES: [&str; 3] = [
+    "message/delivery-status",
+    "message/disposition-notification",
+    "text/rfc822-headers",
+];
+
+/// The switched-on built-in taggers' tags for a new message; `own` are the
+/// user's addresses, lowercased.
+pub fn tags(
+    on: Builtins,
+    own: &[String],
+    candidate: &Candidate,
+    arrival: &Arrival,
+) -> Vec<(String, TagOrigin)> {
+    let message = candidate.message;
+    let mut tags = Vec::new();
+    let mut push = |tag: String, tagger: &str, evidence: String| {
+        let origin = TagOrigin::Builtin {
+            tagger: tagger.to_owned(),
+            evidence: Some(evidence),
+        };
+        tags.push((tag, origin));
+    };
+    if on.list
+        && let Some(tag) = list_tag(message)
+    {
+        let id = message.list_id.as_deref().unwrap_or_default();
+        push(tag, "list", format!("List-Id: <{id}>"));
+    }
+    if on.bulk
+        && let Some(header) = bulk_header(candidate.source, arrival.raw)
+    {
+        push("bulk".into(), "bulk", header);
+    }
+    if on.reply && arrival.parent_stored {
+        let parent = message.in_reply_to.first().map_or("", String::as_str);
+        push("reply".into(), "reply", format!("In-Reply-To: <{parent}>"));
+    }
+    if on.sent
+        && let Some(from) = sender_among(message, own)
+    {
+        push("sent".into(), "sent", format!("From: {from}"));
+    }
+    if on.attachment
+        && let Some(file) = message.attachments.iter().find(|part| is_real(part))
+    {
+        let name = file.name.as_deref().unwrap_or("(no name)");
+        let evidence = format!("{name} ({}, {} bytes)", file.mime_type, file.size);
+        push("attachment".into(), "attachment", evidence);
+    }
+    tags
+}
 
 /// `list/<list-id>` for a message of a mailing list.
 pub fn list_tag(message: &Message) -> Option<String> {
@@ -13,15 +78,16 @@ pub fn list_tag(message: &Message) -> Option<String> {
         .then(|| format!("list/{}", id.to_lowercase()))
 }
 
-/// Whether a mail was sent in bulk or by a machine: List-Unsubscribe,
-/// `Precedence: bulk|list|junk`, or `Auto-Submitted` other than `no`.
-pub fn is_bulk(source: SourceKind, raw: &[u8]) -> bool {
+/// The header that makes a mail bulk or machine-sent, as `Name: value`:
+/// List-Unsubscribe, `Precedence: bulk|list|junk`, or `Auto-Submitted`
+/// other than `no`.
+pub fn bulk_header(source: SourceKind, raw: &[u8]) -> Option<String> {
     if source == SourceKind::X {
-        return false;
+        return None;
     }
-    header_fields(raw).any(|(name, value)| {
+    header_fields(raw).find_map(|(name, value)| {
         let first = value.trim().split([';', ' ', '\t']).next().unwrap_or("");
-        if name.eq_ignore_ascii_case(b"list-unsubscribe") {
+        let bulk = if name.eq_ignore_ascii_case(b"list-unsubscribe") {
             !value.trim().is_empty()
         } else if name.eq_ignore_ascii_case(b"precedence") {
             ["bulk", "list", "junk"]
@@ -31,13 +97,31 @@ pub fn is_bulk(source: SourceKind, raw: &[u8]) -> bool {
             !first.is_empty() && !first.eq_ignore_ascii_case("no")
         } else {
             false
-        }
+        };
+        bulk.then(|| format!("{}: {}", String::from_utf8_lossy(name), value.trim()))
     })
 }
 
-/// Whether the spam model scores the message as spam.
-pub fn is_spam(classifier: &Classifier, raw: &[u8]) -> bool {
-    Classifier::is_positive(classifier.score(raw))
+/// The first From address that is one of `own`.
+fn sender_among<'a>(message: &'a Message, own: &[String]) -> Option<&'a str> {
+    (message.from.iter())
+        .map(|sender| sender.address.as_str())
+        .find(|address| own.iter().any(|mine| mine.eq_ignore_ascii_case(address)))
+}
+
+/// Whether a part is a file the sender attached, not a piece of the body:
+/// unnamed text and pictures are body parts (alternatives, footers, inline
+/// images), signatures and delivery reports are not files.
+fn is_real(part: &Attachment) -> bool {
+    let kind = part.mime_type.as_str();
+    if CONTROL_TYPES.contains(&kind) || REPORT_TYPES.contains(&kind) {
+        return false;
+    }
+    let named = part
+        .name
+        .as_deref()
+        .is_some_and(|name| !name.trim().is_empty());
+    named || !(kind.starts_with("text/") || kind.starts_with("image/"))
 }
 
 /// The header fields of a raw mail (name, unfolded value), up to the first
@@ -76,6 +160,11 @@ mod tests {
         let mail = |headers: &str| {
             format!("From: a@b.example\n{headers}\nSubject: x\n\nPrecedence: bulk\n")
         };
+        let is_bulk = |source, raw: &[u8]| bulk_header(source, raw).is_some();
+        assert_eq!(
+            bulk_header(SourceKind::Imap, mail("Precedence:\r\n\tjunk").as_bytes()).as_deref(),
+            Some("Precedence: junk")
+        );
         assert!(is_bulk(
             SourceKind::Maildir,
             mail("PRECEDENCE: Bulk").as_bytes()
@@ -121,5 +210,25 @@ mod tests {
         );
         message.list_id = Some("a b".into());
         assert_eq!(list_tag(&message), None);
+    }
+
+    #[test]
+    fn only_files_count_as_attachments() {
+        let part = |name: Option<&str>, mime_type: &str| Attachment {
+            name: name.map(str::to_owned),
+            mime_type: mime_type.to_owned(),
+            size: 10,
+        };
+        assert!(is_real(&part(Some("report.pdf"), "application/pdf")));
+        assert!(is_real(&part(Some("notes.txt"), "text/plain")));
+        assert!(is_real(&part(None, "application/octet-stream")));
+        assert!(is_real(&part(None, "message/rfc822")));
+        assert!(!is_real(&part(None, "text/plain")));
+        assert!(!is_real(&part(None, "image/png")));
+        assert!(!is_real(&part(
+            Some("signature.asc"),
+            "application/pgp-signature"
+        )));
+        assert!(!is_real(&part(None, "message/delivery-status")));
     }
 }

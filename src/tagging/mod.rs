@@ -1,17 +1,24 @@
 //! Tags a message gets when it arrives: the built-in taggers (module
-//! `builtin`), then the user's rules (`rules.toml`, module [`rules`]) in
+//! `builtin`), the spam model and the learned tags' models (module
+//! [`learned`]), then the user's rules (`rules.toml`, module [`rules`]) in
 //! order, each rule matching the message as a search would (module
-//! [`matcher`]) and seeing the tags set before it.
+//! [`matcher`]) and seeing the tags set before it. Every tag comes with its
+//! [`TagOrigin`], stored beside it.
 
 mod builtin;
+pub mod learned;
 pub mod matcher;
 pub mod rules;
+pub mod spam;
 #[cfg(test)]
 mod tests;
 
-use crate::classify::{Classifier, ModelError, model_path};
+use crate::classify::{Classifier, Features, ModelError, model_path};
+use crate::config::{AccountConfig, Config, ConfigError};
 use crate::home::Home;
 use crate::index::Clock;
+use crate::store::TagOrigin;
+pub use learned::LEARNED_THRESHOLD;
 pub use matcher::{Candidate, Matcher};
 pub use rules::{Builtins, Rule, Rules, RulesError, rules_path};
 
@@ -20,14 +27,22 @@ pub use rules::{Builtins, Rule, Rules, RulesError, rules_path};
 pub enum TaggingError {
     #[error(transparent)]
     Rules(#[from] RulesError),
-    #[error("cannot use the spam model: retrain it with `inbox spam train`, or delete it")]
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "cannot use a classifier model: retrain it (`inbox spam train`, `inbox tags learn TAG`), or delete it"
+    )]
     Model(#[from] ModelError),
 }
 
-/// The rules and the spam model, loaded once per sync.
+/// The rules and the classifier models, loaded once per sync.
 pub struct Tagger {
     rules: Rules,
     spam: Option<Classifier>,
+    /// Learned tags and their models.
+    learned: Vec<(String, Classifier)>,
+    /// The user's own addresses, lowercased (for `sent`).
+    own: Vec<String>,
     matcher: Matcher,
 }
 
@@ -39,8 +54,10 @@ pub struct Arrival<'a> {
 }
 
 impl Tagger {
-    /// The rules of `home` and its spam model (when the `spam` tagger is on
-    /// and a model was trained).
+    /// The rules of `home`, its spam model (when the `spam` tagger is on
+    /// and a model was trained), its learned tags' models (when `learned`
+    /// is on) and the user's addresses: those of `rules.toml` and the user
+    /// names of the IMAP accounts that are mail addresses.
     pub fn load(home: &Home) -> Result<Tagger, TaggingError> {
         let rules = Rules::load(&rules_path(home))?;
         let path = model_path(home, "spam");
@@ -48,16 +65,53 @@ impl Tagger {
             true => Some(Classifier::load(&path)?),
             false => None,
         };
-        Ok(Tagger::new(rules, spam))
+        let learned = match rules.builtins.learned {
+            true => learned::load_all(home)?,
+            false => Vec::new(),
+        };
+        let config = Config::load(&home.config_path())?;
+        let accounts = config
+            .accounts
+            .values()
+            .filter_map(|account| match account {
+                AccountConfig::Imap(imap) if imap.user.contains('@') => {
+                    Some(imap.user.to_lowercase())
+                }
+                _ => None,
+            });
+        let own: Vec<String> = accounts.collect();
+        Ok(Tagger::new(rules, spam)
+            .with_learned(learned)
+            .with_addresses(own))
     }
 
     /// A tagger with these rules and spam model.
     pub fn new(rules: Rules, spam: Option<Classifier>) -> Tagger {
+        let own = rules.addresses.clone();
         Tagger {
             rules,
             spam,
+            learned: Vec::new(),
+            own,
             matcher: Matcher::new(Clock::Local),
         }
+    }
+
+    /// Also sets learned tags, each from its model.
+    pub fn with_learned(mut self, learned: Vec<(String, Classifier)>) -> Tagger {
+        self.learned = learned;
+        self
+    }
+
+    /// Also counts `addresses` as the user's own (for `sent`).
+    pub fn with_addresses(mut self, addresses: impl IntoIterator<Item = String>) -> Tagger {
+        for address in addresses {
+            let address = address.to_lowercase();
+            if !self.own.contains(&address) {
+                self.own.push(address);
+            }
+        }
+        self
     }
 
     /// The rules in use.
@@ -65,57 +119,59 @@ impl Tagger {
         &self.rules
     }
 
-    /// The tags of a new message: the built-in taggers', then the rules'.
-    pub fn tags(&mut self, candidate: &Candidate, arrival: &Arrival) -> Vec<String> {
-        let builtins = self.rules.builtins;
-        let mut tags = Vec::new();
-        if builtins.list {
-            tags.extend(builtin::list_tag(candidate.message));
+    /// The tags of a new message with their origins: the built-in
+    /// taggers', the classifiers', then the rules'.
+    pub fn tags(&mut self, candidate: &Candidate, arrival: &Arrival) -> Vec<(String, TagOrigin)> {
+        let mut tags = builtin::tags(self.rules.builtins, &self.own, candidate, arrival);
+        if self.spam.is_some() || !self.learned.is_empty() {
+            let features = Features::of(arrival.raw);
+            if let Some(spam) = &self.spam {
+                let score = spam.score_features(&features);
+                if Classifier::is_positive(score) {
+                    tags.push(("spam".into(), classified("spam", score)));
+                }
+            }
+            for (tag, model) in &self.learned {
+                let score = model.score_features(&features);
+                if score > LEARNED_THRESHOLD && !tags.iter().any(|(have, _)| have == tag) {
+                    tags.push((tag.clone(), classified(tag, score)));
+                }
+            }
         }
-        if builtins.bulk && builtin::is_bulk(candidate.source, arrival.raw) {
-            tags.push("bulk".to_owned());
-        }
-        if builtins.reply && arrival.parent_stored {
-            tags.push("reply".to_owned());
-        }
-        if let Some(spam) = &self.spam
-            && builtin::is_spam(spam, arrival.raw)
-        {
-            tags.push("spam".to_owned());
-        }
-        self.apply_rules(candidate, &mut tags, |_, _| {});
+        self.apply_rules(candidate, &mut tags);
         tags
     }
 
-    /// Applies the rules in order to a message holding `tags`; `changed`
-    /// hears of each rule (by position, from 0) that changed them.
-    pub fn apply_rules(
-        &mut self,
-        candidate: &Candidate,
-        tags: &mut Vec<String>,
-        mut changed: impl FnMut(usize, &Rule),
-    ) {
-        for (position, rule) in self.rules.rules.iter().enumerate() {
-            if !self.matcher.matches(&rule.query, candidate, tags) {
+    /// Applies the rules in order to a message holding `tags`; a tag a
+    /// rule adds gets the rule (position from 1, query) as its origin.
+    pub fn apply_rules(&mut self, candidate: &Candidate, tags: &mut Vec<(String, TagOrigin)>) {
+        for (index, rule) in self.rules.rules.iter().enumerate() {
+            let names: Vec<String> = tags.iter().map(|(tag, _)| tag.clone()).collect();
+            if !self.matcher.matches(&rule.query, candidate, &names) {
                 continue;
             }
-            let before = tags.len();
-            tags.retain(|tag| {
+            tags.retain(|(tag, _)| {
                 !rule
                     .remove
                     .iter()
                     .any(|gone| gone.eq_ignore_ascii_case(tag))
             });
-            let mut touched = tags.len() != before;
             for tag in &rule.add {
-                if !tags.iter().any(|have| have.eq_ignore_ascii_case(tag)) {
-                    tags.push(tag.clone());
-                    touched = true;
+                if !tags.iter().any(|(have, _)| have.eq_ignore_ascii_case(tag)) {
+                    let origin = TagOrigin::Rule {
+                        position: index + 1,
+                        query: rule.text.clone(),
+                    };
+                    tags.push((tag.clone(), origin));
                 }
             }
-            if touched {
-                changed(position, rule);
-            }
         }
+    }
+}
+
+fn classified(model: &str, score: f64) -> TagOrigin {
+    TagOrigin::Classifier {
+        model: model.to_owned(),
+        score,
     }
 }

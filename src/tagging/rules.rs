@@ -10,6 +10,9 @@
 //! bulk = false
 //! ```
 //!
+//! A top-level `addresses = ["me@example.org"]` names the user's own
+//! addresses (besides the IMAP accounts' user names) for the `sent` tagger.
+//!
 //! Rules run in file order; each sees the tags set before it.
 
 use std::path::{Path, PathBuf};
@@ -72,6 +75,12 @@ pub struct Builtins {
     pub reply: bool,
     /// `spam` when the spam model says so.
     pub spam: bool,
+    /// `sent` when From is one of the user's own addresses.
+    pub sent: bool,
+    /// `attachment` when the message carries a real attachment.
+    pub attachment: bool,
+    /// Learned tags (`inbox tags learn`) when their model is confident.
+    pub learned: bool,
 }
 
 impl Default for Builtins {
@@ -81,6 +90,9 @@ impl Default for Builtins {
             bulk: true,
             reply: true,
             spam: true,
+            sent: true,
+            attachment: true,
+            learned: true,
         }
     }
 }
@@ -100,11 +112,15 @@ pub struct Rule {
 pub struct Rules {
     pub rules: Vec<Rule>,
     pub builtins: Builtins,
+    /// The user's own addresses, lowercased (for `sent`).
+    pub addresses: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
+    #[serde(default)]
+    addresses: Vec<String>,
     #[serde(default)]
     rule: Vec<RuleEntry>,
     #[serde(default)]
@@ -143,9 +159,23 @@ impl Rules {
         let rules = (file.rule.into_iter().enumerate())
             .map(|(index, entry)| rule(entry, index + 1, path))
             .collect::<Result<_, _>>()?;
+        let mut addresses = Vec::with_capacity(file.addresses.len());
+        for address in file.addresses {
+            let address = address.trim().to_lowercase();
+            if !address.contains('@') || address.chars().any(char::is_whitespace) {
+                return Err(RulesError::Toml {
+                    path: path.to_owned(),
+                    message: format!(
+                        "addresses: {address:?} is not a mail address; write it as name@domain"
+                    ),
+                });
+            }
+            addresses.push(address);
+        }
         Ok(Rules {
             rules,
             builtins: file.builtin,
+            addresses,
         })
     }
 }

@@ -157,7 +157,15 @@ fn a_later_rule_sees_an_earlier_rules_tags_and_removals() {
             parent_stored: false,
         },
     );
-    assert_eq!(tags, ["work", "seen-work"]);
+    let names: Vec<&str> = tags.iter().map(|(tag, _)| tag.as_str()).collect();
+    assert_eq!(names, ["work", "seen-work"]);
+    assert_eq!(
+        tags[1].1,
+        crate::store::TagOrigin::Rule {
+            position: 3,
+            query: "tag:work".into()
+        }
+    );
 }
 
 #[test]

@@ -191,8 +191,10 @@ fn term_query(term: &Term) -> Result<Query, QueryError> {
         Prefix::Body => text(TextField::Body, term, name),
         Prefix::Tag => {
             let lower = term.value.to_lowercase();
-            // Flags as notmuch users type them as tags (`tag:unread`); not `seen`.
-            let flag_tags = Flag::ALL.iter().filter(|flag| **flag != Flag::Seen);
+            // Flags as notmuch users type them as tags (`tag:unread`); not
+            // `seen`, nor `attachment`: that tag marks real attachments.
+            let flag_tags =
+                (Flag::ALL.iter()).filter(|flag| !matches!(flag, Flag::Seen | Flag::Attachment));
             match flag_tags.clone().find(|flag| flag.as_str() == lower) {
                 Some(&flag) if !term.wildcard => Ok(Query::Flag(flag)),
                 _ => keyword(KeywordField::Tag, term, name),

@@ -181,11 +181,15 @@ fn is_values_and_flag_tags() {
         ("tag:replied", Flag::Replied),
         ("tag:draft", Flag::Draft),
         ("tag:deleted", Flag::Deleted),
-        ("tag:attachment", Flag::Attachment),
     ];
     for (input, flag) in cases {
         assert_eq!(ok(input), Query::Flag(flag), "{input}");
     }
+    assert_eq!(
+        ok("tag:attachment"),
+        keyword(KeywordField::Tag, "attachment"),
+        "the built-in tagger's tag"
+    );
     assert_eq!(
         ok("tag:seen"),
         keyword(KeywordField::Tag, "seen"),

@@ -1,0 +1,84 @@
+//! Training the spam model from the store: messages tagged `spam` (by
+//! anything but the spam model itself) and messages in Junk or Spam
+//! folders are spam, every other message is ham. Each message's class is
+//! recorded, so training again only changes what changed.
+
+use crate::classify::{Classifier, Features};
+use crate::model::MessageId;
+use crate::store::{Store, StoreError};
+
+/// The model's name in training records, and the tag it sets.
+pub const SPAM: &str = "spam";
+
+/// Folder names (the last part of a folder's path, any case) whose mail is
+/// spam. The store does not record IMAP special-use attributes, so the
+/// usual names of the `\Junk` folder stand for it.
+pub const JUNK_FOLDERS: [&str; 4] = ["junk", "spam", "junk e-mail", "junk email"];
+
+/// What training from the store did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StoreTraining {
+    /// Messages taken as spam: tagged, and in Junk folders (some both).
+    pub spam: usize,
+    pub in_junk_folders: usize,
+    pub ham: usize,
+    /// Messages trained now (the others were trained as the same class before).
+    pub trained: usize,
+    /// Of those, messages trained before as the other class.
+    pub moved: usize,
+    /// Messages whose `spam` tag the model itself set: neither spam nor ham.
+    pub left_out: usize,
+    /// The messages trained now and their class, for
+    /// [`Store::set_trained`] once the model is saved.
+    pub records: Vec<(MessageId, bool)>,
+}
+
+/// Trains `classifier` with every stored message's class (those recorded
+/// as trained with the same class are skipped); `visit` hears of each
+/// message. The caller saves the model, then records `records`.
+pub fn train_from_store(
+    store: &Store,
+    classifier: &mut Classifier,
+    visit: &mut dyn FnMut(),
+) -> Result<StoreTraining, StoreError> {
+    let tagged = store.tagged(SPAM, Some(SPAM))?;
+    let junk = store.in_folders_named(&JUNK_FOLDERS)?;
+    let mut spam: Vec<MessageId> = tagged.iter().chain(&junk).copied().collect();
+    spam.sort_unstable();
+    spam.dedup();
+    let guessed: Vec<MessageId> = (store.tagged(SPAM, None)?.into_iter())
+        .filter(|id| spam.binary_search(id).is_err())
+        .collect();
+    let mut outcome = StoreTraining {
+        spam: spam.len(),
+        in_junk_folders: junk.len(),
+        left_out: guessed.len(),
+        ..StoreTraining::default()
+    };
+    let mut records = Vec::new();
+    for id in store.message_ids()? {
+        visit();
+        if guessed.binary_search(&id).is_ok() {
+            continue;
+        }
+        let positive = spam.binary_search(&id).is_ok();
+        outcome.ham += usize::from(!positive);
+        let before = store.trained_as(id, SPAM)?;
+        if before == Some(positive) {
+            continue;
+        }
+        let Some(raw) = store.raw(id)? else {
+            continue;
+        };
+        let features = Features::of(&raw);
+        if let Some(old) = before {
+            classifier.untrain_features(&features, old);
+            outcome.moved += 1;
+        }
+        classifier.train_features(&features, positive);
+        records.push((id, positive));
+    }
+    outcome.trained = records.len();
+    outcome.records = records;
+    Ok(outcome)
+}
