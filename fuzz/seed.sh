@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fills fuzz/corpus/<target> with seeds from the shared test corpus (never
+# committed): every message file for `normalize`, the benchmark and README
+# queries for `query`, the README's JSON-RPC examples for `rpc_request`.
+#
+# Usage: fuzz/seed.sh [CORPUS_DIR]   (default: ../shared/corpus beside the repo)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+corpus=${1:-${INBOX_TEST_CORPUS:-$repo/../shared/corpus}}
+[ -d "$corpus" ] || { echo "error: no corpus at $corpus" >&2; exit 1; }
+
+mkdir -p "$here/corpus/normalize" "$here/corpus/query" "$here/corpus/rpc_request"
+# Message files: everything but the mbox files and the indexes, by content hash.
+find "$corpus" -type f -size -1024k ! -name '*.tsv' ! -name '*.md' ! -name '*.mbox' -print0 |
+    while IFS= read -r -d '' file; do
+        cp "$file" "$here/corpus/normalize/$(sha1sum "$file" | cut -c1-16)"
+    done
+
+n=0
+seed() { n=$((n + 1)); printf '%s' "$2" >"$here/corpus/$1/seed-$n"; }
+while IFS= read -r query; do seed query "$query"; done < <(
+    sed -n '/^QUERIES=(/,/^)/p' "$repo/bench/run.sh" | sed -n "s/^    '\(.*\)'$/\1/p")
+for query in 'from:alice to:bob subject:"quarterly report"' 'tag:inbox and not tag:spam' \
+    'date:2024-01..2024-03 is:unread' 'body:invoi* or (attachment:pdf and -is:flagged)' \
+    'account:work thread:42 source:x from:@handle' 'is:important date:..2002-08-01' '*'; do
+    seed query "$query"
+done
+# The README's request examples: lines starting with {"jsonrpc" or [{"jsonrpc".
+grep -hoE '^\[?\{"jsonrpc".*' "$repo/README.md" | while IFS= read -r line; do seed rpc_request "$line"; done
+seed rpc_request '[{"jsonrpc":"2.0","method":"count","params":["tag:unread"],"id":1},{"jsonrpc":"2.0","method":"x"}]'
+echo "seeded: $(ls "$here/corpus/normalize" | wc -l) messages, $(ls "$here/corpus/query" | wc -l) queries, $(ls "$here/corpus/rpc_request" | wc -l) requests"
