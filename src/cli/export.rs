@@ -9,14 +9,14 @@ use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 
 use super::open_store_for_reading;
-use super::progress::Bar;
 use super::search::{answer, connect};
 use crate::api::Methods;
-use crate::export::{self, Format, dump};
+use crate::export::dump;
 use crate::home::Home;
 use crate::model::MessageId;
-use crate::rpc::requests::{CountParams, SearchParams, SortParam, TagParams};
-use crate::sync::Progress;
+use crate::rpc::requests::{
+    CountParams, ExportFormat, ExportParams, SearchParams, SortParam, TagParams,
+};
 
 /// Ids fetched per search call.
 const PAGE: usize = 1_000;
@@ -50,7 +50,8 @@ pub(super) enum TagsCommand {
     },
 }
 
-/// `inbox export [QUERY] --format F --output PATH [--account NAME]`.
+/// `inbox export [QUERY] --format F --output PATH [--account NAME]`,
+/// through the API (the daemon's when it runs).
 pub(super) fn run(
     home: &Home,
     query: &[String],
@@ -58,25 +59,27 @@ pub(super) fn run(
     format: FormatArg,
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let query = scoped_query(query, account);
+    let output = std::path::absolute(output)
+        .with_context(|| format!("cannot resolve {}", output.display()))?;
+    let params = ExportParams {
+        query: (!query.is_empty()).then(|| query.join(" ")),
+        format: match format {
+            FormatArg::Mbox => ExportFormat::Mbox,
+            FormatArg::Maildir => ExportFormat::Maildir,
+            FormatArg::Json => ExportFormat::Json,
+        },
+        output,
+        account: account.map(str::to_owned),
+    };
     let api = connect(home)?;
-    let Some(ids) = matching_ids(api.as_ref(), &query)? else {
+    let Some(report) = answer(api.export(&params))? else {
         return Ok(ExitCode::from(2));
     };
-    let store = open_store_for_reading(home)?;
-    let format = match format {
-        FormatArg::Mbox => Format::Mbox,
-        FormatArg::Maildir => Format::Maildir,
-        FormatArg::Json => Format::Json,
-    };
-    let bar = Bar::new("exporting");
-    let report = export::export(&store, &ids, format, output, &|done| bar.advance(done))?;
-    drop(bar);
     println!(
         "exported {} messages ({:.1} MB) to {}; tags and flags in {} (`inbox tags restore {}` reads them back)",
         report.messages,
         report.bytes as f64 / 1e6,
-        output.display(),
+        report.output.display(),
         report.dump.display(),
         report.dump.display(),
     );

@@ -7,6 +7,7 @@ mod daemon;
 mod daemon_load;
 mod daemon_process;
 mod erase;
+mod erase_remote;
 mod export;
 mod imap;
 mod import;
