@@ -57,7 +57,7 @@ fn text(out: &Output) -> String {
 }
 
 /// Inserts `line` into the settings of account `name` in config.toml.
-fn configure(inbox: &TestInbox, name: &str, line: &str) {
+pub(crate) fn configure(inbox: &TestInbox, name: &str, line: &str) {
     let path = inbox.home().join("config.toml");
     let config = std::fs::read_to_string(&path).expect("config");
     let header = format!("[accounts.{name}]\n");
@@ -66,15 +66,15 @@ fn configure(inbox: &TestInbox, name: &str, line: &str) {
 }
 
 /// Two folders of corpus mail on the server, synced into a new inbox.
-struct ImapSetup {
-    admin: Admin,
-    inbox: TestInbox,
-    passphrase: PathBuf,
-    drop: String,
-    keep: String,
+pub(crate) struct ImapSetup {
+    pub admin: Admin,
+    pub inbox: TestInbox,
+    pub passphrase: PathBuf,
+    pub drop: String,
+    pub keep: String,
 }
 
-fn imap_setup(runtime: &tokio::runtime::Runtime, test: &str) -> ImapSetup {
+pub(crate) fn imap_setup(runtime: &tokio::runtime::Runtime, test: &str) -> ImapSetup {
     let prefix = prefix(test);
     let mut admin = runtime.block_on(Admin::connect(&prefix));
     let drop = runtime.block_on(admin.create("drop"));

@@ -12,6 +12,7 @@ mod export;
 mod imap;
 mod import;
 mod queries;
+mod retention;
 mod tagging;
 mod util;
 mod x;
