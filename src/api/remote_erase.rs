@@ -27,6 +27,9 @@ pub(super) struct ServerDeletion {
     pub summary: RemoteEraseDto,
 }
 
+/// One account's messages and where each is stored on its server.
+type Located = Vec<(MessageId, Location)>;
+
 /// Deletes the server copies of `ids` (see the module docs).
 pub(super) fn delete_server_copies(
     api: &Api,
@@ -34,11 +37,11 @@ pub(super) fn delete_server_copies(
     ids: &[MessageId],
 ) -> Result<ServerDeletion, ApiError> {
     let config = Config::load(&api.home.config_path())?;
-    let mut by_account: BTreeMap<String, Vec<(MessageId, Location)>> = BTreeMap::new();
+    let mut by_account: BTreeMap<String, Located> = BTreeMap::new();
     for (account, id, location) in store.source_locations(ids)? {
         by_account.entry(account).or_default().push((id, location));
     }
-    let on_servers: Vec<(&AccountConfig, String, Vec<(MessageId, Location)>)> = by_account
+    let on_servers: Vec<(&AccountConfig, String, Located)> = by_account
         .into_iter()
         .filter_map(|(name, located)| {
             let settings = config.accounts.get(&name)?;
