@@ -13,6 +13,11 @@
 //! user = "me@example.com"
 //! tls = "implicit"
 //! vault_entry = "work"
+//! remote_erase = "trash"        # erase --remote moves to Trash (default "expunge")
+//! retention = "1y"              # erase messages dated over a year ago
+//!
+//! [accounts.work.retention_folders]
+//! Trash = "30d"                 # this folder's own period
 //! ```
 //!
 //! Reading uses serde; adding and removing accounts edits the document in
@@ -24,6 +29,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::retention::Retention;
 
 /// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +112,32 @@ pub struct ImapAccount {
     #[serde(default = "default_poll_interval")]
     pub poll_interval: u64,
     pub vault_entry: String,
+    /// How `inbox erase --remote` deletes server copies.
+    #[serde(default, skip_serializing_if = "RemoteErase::is_default")]
+    pub remote_erase: RemoteErase,
+    /// How long messages are kept (`90d`, `12w`, `6m`, `2y`); see `retention`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    /// Retention per folder, overriding `retention` for the folders named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retention_folders: BTreeMap<String, String>,
+}
+
+/// How an IMAP account's server copies are deleted by `inbox erase --remote`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteErase {
+    /// Removed at once (`UID EXPUNGE`); moved to Trash if the server cannot.
+    #[default]
+    Expunge,
+    /// Moved to the server's Trash folder.
+    Trash,
+}
+
+impl RemoteErase {
+    fn is_default(&self) -> bool {
+        *self == RemoteErase::default()
+    }
 }
 
 /// How an IMAP connection is protected.
@@ -153,6 +186,12 @@ pub struct XAccount {
     #[serde(default = "default_x_poll_interval")]
     pub poll_interval: u64,
     pub vault_entry: String,
+    /// How long direct messages are kept (`90d`, `12w`, `6m`, `2y`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    /// Retention per conversation id, overriding `retention`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retention_folders: BTreeMap<String, String>,
 }
 
 /// How an X account signs its requests.
@@ -239,10 +278,17 @@ impl Config {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        for (name, account) in &config.accounts {
+            Retention::of(name, account).map_err(|message| ConfigError::Invalid {
+                path: path.to_owned(),
+                message,
+            })?;
+        }
+        Ok(config)
     }
 }
 
@@ -359,6 +405,9 @@ mod tests {
             exclude: vec!["Trash".into()],
             poll_interval: 300,
             vault_entry: "work".into(),
+            remote_erase: RemoteErase::Trash,
+            retention: Some("1y".into()),
+            retention_folders: [("Trash".to_owned(), "30d".to_owned())].into(),
         })
     }
 
@@ -402,6 +451,29 @@ mod tests {
         for bad in ["", "a b", "a/b", "-rf", "ü"] {
             assert!(check_account_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn bad_retention_is_refused_with_the_account_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let account = "[accounts.home]\nkind = \"x\"\nauth = \"oauth1\"\nvault_entry = \"home\"\n";
+        std::fs::write(&path, format!("{account}retention = \"90 days\"\n")).unwrap();
+        let error = Config::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("\"home\"") && error.contains("90 days"),
+            "{error}"
+        );
+        let folders = "[accounts.home.retention_folders]\n\"123-456\" = \"0d\"\n";
+        std::fs::write(&path, format!("{account}{folders}")).unwrap();
+        let error = Config::load(&path).unwrap_err().to_string();
+        assert!(error.contains("123-456"), "{error}");
+        std::fs::write(
+            &path,
+            format!("{account}retention = \"2y\"\n{folders}").replace("0d", "6w"),
+        )
+        .unwrap();
+        assert!(Config::load(&path).is_ok());
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod home;
 pub mod index;
 pub mod model;
 pub mod normalize;
+pub mod retention;
 pub mod rpc;
 pub mod store;
 pub mod sync;

@@ -1,7 +1,8 @@
 //! `erase`: deletes messages for good. The store's rows go first (with
 //! tombstones), then the index documents; then [`make_unrecoverable`]
 //! rewrites the index segments and the store file so no file of the data
-//! directory keeps their bytes.
+//! directory keeps their bytes. With `remote`, the server copies go first
+//! (`remote_erase`), and only messages no server still holds are erased.
 
 use super::messages::summary;
 use super::search::parse_query;
@@ -39,12 +40,27 @@ pub(super) fn erase(api: &Api, params: &EraseParams) -> Result<EraseResultDto, A
         let documents = api.index.count(&query)? as u64;
         return Ok(result(store.erasure_of(&ids)?, documents, true));
     }
+    if !params.remote {
+        return erase_ids(api, &mut store, &ids);
+    }
+    let remote = super::remote_erase::delete_server_copies(api, &store, &ids)?;
+    let mut outcome = erase_ids(api, &mut store, &remote.erasable)?;
+    outcome.remote = Some(remote.summary);
+    Ok(outcome)
+}
+
+/// Erases `ids` for good; the caller holds the writer's turn.
+pub(super) fn erase_ids(
+    api: &Api,
+    store: &mut Store,
+    ids: &[MessageId],
+) -> Result<EraseResultDto, ApiError> {
     let before = api.index.num_docs();
     // Take the index writer before changing the store, so a busy index
     // leaves both untouched.
     let writer = api.index.erasing_writer()?;
-    let erasure = store.erase(&ids)?;
-    make_unrecoverable(&mut store, api.index(), writer)?;
+    let erasure = store.erase(ids)?;
+    make_unrecoverable(store, api.index(), writer)?;
     api.reload_if_newer()?;
     let documents = before.saturating_sub(api.index.num_docs());
     Ok(result(erasure, documents, false))
@@ -76,7 +92,7 @@ pub fn purge_account(store: &mut Store, index: &Index, name: &str) -> Result<Era
     Ok(erasure)
 }
 
-fn result(erasure: Erasure, index_documents: u64, dry_run: bool) -> EraseResultDto {
+pub(super) fn result(erasure: Erasure, index_documents: u64, dry_run: bool) -> EraseResultDto {
     EraseResultDto {
         messages: erasure.messages,
         raw_bytes: erasure.raw_bytes,
@@ -87,5 +103,6 @@ fn result(erasure: Erasure, index_documents: u64, dry_run: bool) -> EraseResultD
             .map(|(account, messages)| AccountCountDto { account, messages })
             .collect(),
         dry_run,
+        remote: None,
     }
 }

@@ -16,10 +16,13 @@ mod accounts;
 mod erase;
 mod error;
 mod explain;
+mod export;
 mod feedback;
 mod freshness;
 mod html;
 mod messages;
+mod remote_erase;
+mod retention;
 mod search;
 mod snippet;
 mod tags;
@@ -33,16 +36,17 @@ pub use erase::{make_unrecoverable, purge_account};
 pub use error::ApiError;
 pub use html::sanitize;
 
+use crate::daemon::VaultSource;
 use crate::home::Home;
 use crate::index::Index;
 use crate::rpc::dto::{
-    AccountDto, EraseResultDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto,
-    TagCountDto, TagResultDto,
+    AccountDto, EraseResultDto, ExportResultDto, FlagsResultDto, MessageDto, RetentionResultDto,
+    SearchResultDto, SummaryDto, TagCountDto, TagResultDto,
 };
 use crate::rpc::explain_dto::ExplanationDto;
 use crate::rpc::requests::{
-    CountParams, EraseParams, ExplainParams, GetMessageParams, GetThreadParams, SearchParams,
-    SetFlagsParams, TagParams,
+    CountParams, EraseParams, ExplainParams, ExportParams, GetMessageParams, GetThreadParams,
+    RetentionParams, SearchParams, SetFlagsParams, TagParams,
 };
 use crate::store::{Store, StoreError};
 use crate::sync::watch::WriteLock;
@@ -71,6 +75,11 @@ pub trait Methods {
     /// old copy of their bytes in the data directory), or with `dry_run`
     /// says what would go.
     fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError>;
+    /// Erases (locally) the messages older than their account's retention,
+    /// or with `dry_run` lists them.
+    fn apply_retention(&self, params: &RetentionParams) -> Result<RetentionResultDto, ApiError>;
+    /// Writes the messages matching a query to a new file or directory.
+    fn export(&self, params: &ExportParams) -> Result<ExportResultDto, ApiError>;
 }
 
 /// The API on one data directory, in this process. Safe to share between
@@ -89,6 +98,8 @@ pub struct Api {
     /// Read-only store connections kept open between calls, so SQLite
     /// reads its schema and prepares statements once per connection.
     readers: std::sync::Mutex<Vec<Store>>,
+    /// Where the accounts' secrets come from, for `erase` with `remote`.
+    vault: Option<std::sync::Arc<dyn VaultSource>>,
 }
 
 impl Api {
@@ -112,7 +123,28 @@ impl Api {
             current_seq: AtomicI64::new(-1),
             writes: WriteLock::default(),
             readers: std::sync::Mutex::new(Vec::new()),
+            vault: None,
         }
+    }
+
+    /// Reads the accounts' secrets from `vault` when a server must be
+    /// contacted (`erase` with `remote`).
+    pub fn with_vault(mut self, vault: std::sync::Arc<dyn VaultSource>) -> Api {
+        self.vault = Some(vault);
+        self
+    }
+
+    /// The unlocked vault, or why it cannot be had.
+    fn vault(&self) -> Result<inbox_vault::Vault, ApiError> {
+        let source = self.vault.as_ref().ok_or_else(|| {
+            ApiError::Failed(
+                "deleting server copies needs the accounts' secrets, and this process has no                  access to the vault"
+                    .into(),
+            )
+        })?;
+        source.open().map_err(|error| {
+            ApiError::Failed(format!("cannot read the accounts' secrets: {error:#}"))
+        })
     }
 
     /// Takes turns writing with the other holders of `writes` (the
@@ -145,6 +177,16 @@ impl Api {
     /// A writing store connection.
     fn writer(&self) -> Result<Store, StoreError> {
         Store::open(&self.home.store_path())
+    }
+
+    /// [`Methods::export`], telling `progress` the count of messages
+    /// written so far.
+    pub fn export_with_progress(
+        &self,
+        params: &ExportParams,
+        progress: &dyn Fn(u64),
+    ) -> Result<ExportResultDto, ApiError> {
+        export::export(self, params, progress)
     }
 }
 
@@ -215,5 +257,13 @@ impl Methods for Api {
 
     fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError> {
         erase::erase(self, params)
+    }
+
+    fn apply_retention(&self, params: &RetentionParams) -> Result<RetentionResultDto, ApiError> {
+        retention::apply_retention(self, params)
+    }
+
+    fn export(&self, params: &ExportParams) -> Result<ExportResultDto, ApiError> {
+        export::export(self, params, &|_| {})
     }
 }

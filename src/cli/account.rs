@@ -16,8 +16,8 @@ use super::{open_index, open_store};
 use crate::accounts::imap_connector;
 use crate::api::purge_account;
 use crate::config::{
-    AccountConfig, Config, ConfigEdit, ImapAccount, TlsMode, XAccount, XAuth, check_account_name,
-    default_api_base,
+    AccountConfig, Config, ConfigEdit, ImapAccount, RemoteErase, TlsMode, XAccount, XAuth,
+    check_account_name, default_api_base,
 };
 use crate::home::Home;
 
@@ -170,6 +170,9 @@ fn add_imap(
         exclude: args.exclude,
         poll_interval: args.poll_interval,
         vault_entry: args.name.clone(),
+        remote_erase: RemoteErase::default(),
+        retention: None,
+        retention_folders: Default::default(),
     });
     vault.set(&args.name, "password", password);
     vault.save()?;
@@ -217,6 +220,8 @@ fn add_x(
         client_id: args.client_id,
         poll_interval: args.poll_interval,
         vault_entry: args.name.clone(),
+        retention: None,
+        retention_folders: Default::default(),
     });
     for (field, secret) in tokens {
         vault.set(&args.name, field, secret);

@@ -44,7 +44,7 @@ pub(super) fn run(passphrase_fd: Option<u32>) -> anyhow::Result<ExitCode> {
         access,
         passphrase: Mutex::new(None),
     };
-    crate::daemon::run(&home, Box::new(source))?;
+    crate::daemon::run(&home, std::sync::Arc::new(source))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,14 +1,24 @@
 //! `inbox erase QUERY` and `inbox erase --thread ID`: says what will go,
-//! asks, then erases through the API (the daemon's when it runs).
+//! asks, then erases through the API (the daemon's when it runs); with
+//! `--remote`, the server copies are deleted first.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
 
+use std::sync::Arc;
+
+use inbox_vault::Vault;
+
 use super::account::confirm;
 use super::search::{answer, connect};
+use super::unlock::VaultAccess;
+use crate::api::{Api, Methods};
+use crate::config::Config;
+use crate::daemon::VaultSource;
 use crate::home::Home;
+use crate::rpc::RemoteApi;
 use crate::rpc::dto::EraseResultDto;
 use crate::rpc::requests::EraseParams;
 
@@ -20,6 +30,11 @@ pub(super) struct EraseArgs {
     /// Erase the whole thread of this message (id as printed by `inbox search`).
     #[arg(long, value_name = "ID")]
     thread: Option<i64>,
+    /// Delete the copies on the accounts' servers too, first (IMAP: expunged,
+    /// or moved to Trash with `remote_erase = "trash"`; X: deleted). A message
+    /// whose server copy cannot be deleted is kept here.
+    #[arg(long)]
+    remote: bool,
     /// Do not ask for confirmation.
     #[arg(long)]
     yes: bool,
@@ -34,8 +49,12 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
         query,
         thread: args.thread,
         dry_run: true,
+        remote: false,
     };
-    let api = connect(home)?;
+    let api = match args.remote {
+        true => connect_with_vault(home)?,
+        false => connect(home)?,
+    };
     let Some(preview) = answer(api.erase(&params))? else {
         return Ok(ExitCode::from(2));
     };
@@ -43,14 +62,19 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
         println!("no message matches; nothing to erase");
         return Ok(ExitCode::SUCCESS);
     }
+    let servers = match args.remote {
+        true => ", and deleted from their servers",
+        false => "",
+    };
     println!(
-        "{} will be erased from the store and the index, for good",
+        "{} will be erased from the store and the index, for good{servers}",
         describe(&preview)
     );
     if !args.yes {
         confirm("Erase them?")?;
     }
     params.dry_run = false;
+    params.remote = args.remote;
     let Some(done) = answer(api.erase(&params))? else {
         return Ok(ExitCode::from(2));
     };
@@ -60,7 +84,45 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
         done.raw_bytes,
         done.index_documents
     );
-    Ok(ExitCode::SUCCESS)
+    let Some(remote) = &done.remote else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!(
+        "servers: {} copies deleted, {} already gone; {} messages had no server copy (imported)",
+        remote.deleted, remote.already_gone, remote.local_only
+    );
+    if remote.kept.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "kept {} messages whose server copy could not be deleted:",
+        remote.kept.len()
+    );
+    for kept in &remote.kept {
+        eprintln!("  {} ({}): {}", kept.id, kept.account, kept.reason);
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// The daemon's API when it runs (it holds the vault); else the API in
+/// this process, reading the accounts' secrets from the vault when needed.
+fn connect_with_vault(home: &Home) -> anyhow::Result<Box<dyn Methods>> {
+    if let Some(remote) = RemoteApi::connect(&home.socket_path())? {
+        return Ok(Box::new(remote));
+    }
+    let config = Config::load(&home.config_path())?;
+    let vault = CliVault(VaultAccess::new(home, &config, None));
+    Ok(Box::new(Api::open(home)?.with_vault(Arc::new(vault))))
+}
+
+/// The vault, unlocked as other commands do (identity file, passphrase
+/// file, or a prompt).
+struct CliVault(VaultAccess);
+
+impl VaultSource for CliVault {
+    fn open(&self) -> anyhow::Result<Vault> {
+        self.0.open()
+    }
 }
 
 /// `3 messages (work: 2, home: 1)`.

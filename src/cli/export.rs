@@ -11,11 +11,13 @@ use clap::{Subcommand, ValueEnum};
 use super::open_store_for_reading;
 use super::progress::Bar;
 use super::search::{answer, connect};
-use crate::api::Methods;
-use crate::export::{self, Format, dump};
+use crate::api::{Api, Methods};
+use crate::export::dump;
 use crate::home::Home;
 use crate::model::MessageId;
-use crate::rpc::requests::{CountParams, SearchParams, SortParam, TagParams};
+use crate::rpc::requests::{
+    CountParams, ExportFormat, ExportParams, SearchParams, SortParam, TagParams,
+};
 use crate::sync::Progress;
 
 /// Ids fetched per search call.
@@ -61,7 +63,9 @@ pub(super) enum TagsCommand {
     Learned,
 }
 
-/// `inbox export [QUERY] --format F --output PATH [--account NAME]`.
+/// `inbox export [QUERY] --format F --output PATH [--account NAME]`, by
+/// the API's `export` run in this process even beside a daemon (it only
+/// reads), so a progress bar can follow it.
 pub(super) fn run(
     home: &Home,
     query: &[String],
@@ -69,25 +73,30 @@ pub(super) fn run(
     format: FormatArg,
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let query = scoped_query(query, account);
-    let api = connect(home)?;
-    let Some(ids) = matching_ids(api.as_ref(), &query)? else {
+    let output = std::path::absolute(output)
+        .with_context(|| format!("cannot resolve {}", output.display()))?;
+    let params = ExportParams {
+        query: (!query.is_empty()).then(|| query.join(" ")),
+        format: match format {
+            FormatArg::Mbox => ExportFormat::Mbox,
+            FormatArg::Maildir => ExportFormat::Maildir,
+            FormatArg::Json => ExportFormat::Json,
+        },
+        output,
+        account: account.map(str::to_owned),
+    };
+    let api = Api::open(home)?;
+    let bar = Bar::new("exporting");
+    let exported = api.export_with_progress(&params, &|done| bar.advance(done));
+    drop(bar);
+    let Some(report) = answer(exported)? else {
         return Ok(ExitCode::from(2));
     };
-    let store = open_store_for_reading(home)?;
-    let format = match format {
-        FormatArg::Mbox => Format::Mbox,
-        FormatArg::Maildir => Format::Maildir,
-        FormatArg::Json => Format::Json,
-    };
-    let bar = Bar::new("exporting");
-    let report = export::export(&store, &ids, format, output, &|done| bar.advance(done))?;
-    drop(bar);
     println!(
         "exported {} messages ({:.1} MB) to {}; tags and flags in {} (`inbox tags restore {}` reads them back)",
         report.messages,
         report.bytes as f64 / 1e6,
-        output.display(),
+        report.output.display(),
         report.dump.display(),
         report.dump.display(),
     );

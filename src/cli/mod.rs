@@ -11,6 +11,7 @@ mod import;
 mod learn;
 mod maintenance;
 mod progress;
+mod retention;
 mod rules;
 mod search;
 mod spam;
@@ -144,6 +145,9 @@ enum Command {
     /// Check the tagging rules (rules.toml) or apply them to stored messages.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Apply the accounts' retention periods now (the daemon does it daily).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -212,6 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon => daemon::run(cli.passphrase_fd),
         Command::Spam(command) => spam::run(&home, command),
         Command::Rules(command) => rules::run(&home, command),
+        Command::Retention(command) => retention::run(&home, command),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

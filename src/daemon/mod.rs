@@ -8,6 +8,7 @@
 //! - [`state`] and `observer.rs`: each account's status and the events,
 //!   served by the daemon's methods (`rpc::daemon`).
 //! - [`events`]: the bounded event queue with long polling.
+//! - [`retention`]: retention applied after the first syncs, then daily.
 //!
 //! One writer: every sync and every tag or flag change takes the same
 //! [`WriteLock`] (held per sync, per change); searches never take it.
@@ -16,6 +17,7 @@ pub mod accounts;
 pub mod events;
 pub mod lock;
 mod observer;
+pub mod retention;
 pub mod state;
 pub mod watcher;
 
@@ -40,7 +42,7 @@ use crate::sync::watch::WriteLock;
 /// Runs the daemon on `home` until SIGTERM or SIGINT. Fails before serving
 /// when another daemon holds the data directory, the configuration cannot
 /// be read, the vault cannot be unlocked or the socket is taken.
-pub fn run(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
+pub fn run(home: &Home, vault: Arc<dyn VaultSource>) -> anyhow::Result<()> {
     home.create().with_context(|| {
         format!(
             "cannot create the data directory {}",
@@ -59,7 +61,7 @@ pub fn run(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
 /// Everything a reload needs.
 struct Daemon {
     home: Home,
-    vault: Box<dyn VaultSource>,
+    vault: Arc<dyn VaultSource>,
     state: Arc<DaemonState>,
     watcher: Watcher,
     running: Mutex<Running>,
@@ -83,11 +85,15 @@ impl Daemon {
     }
 }
 
-async fn serve(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
+async fn serve(home: &Home, vault: Arc<dyn VaultSource>) -> anyhow::Result<()> {
     // First, so that no signal meets the default action (ending the process).
     let mut signals = Signals::new()?;
     let writes = WriteLock::default();
-    let api = Arc::new(Api::open(home)?.with_writes(writes.clone()));
+    let api = Arc::new(
+        Api::open(home)?
+            .with_writes(writes.clone())
+            .with_vault(vault.clone()),
+    );
     let state = Arc::new(DaemonState::new(home.clone()));
     let watcher = Watcher::start(api.clone(), state.clone(), writes)
         .context("cannot start the account watcher")?;
@@ -107,6 +113,7 @@ async fn serve(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
         "inboxd {} serving",
         env!("CARGO_PKG_VERSION")
     );
+    let retention = tokio::spawn(retention::run(api.clone(), state.clone()));
     let handler = Arc::new(ApiHandler::new(api).with_daemon(state.clone()));
     let reloader = daemon.clone();
     let stopped = async move {
@@ -116,6 +123,7 @@ async fn serve(home: &Home, vault: Box<dyn VaultSource>) -> anyhow::Result<()> {
         reloader.state.events.close();
     };
     server.run(handler, stopped).await;
+    retention.abort();
     tokio::task::block_in_place(|| daemon.watcher.stop());
     tracing::info!("inboxd stopped");
     Ok(())

@@ -102,6 +102,13 @@ impl DaemonState {
         self.accounts().remove(name);
     }
 
+    /// Whether every account has synced once, or cannot (stopped, retrying).
+    pub(crate) fn first_syncs_done(&self) -> bool {
+        self.accounts().values().all(|entry| {
+            entry.last_sync.is_some() || matches!(entry.phase, Phase::Stopped | Phase::Retrying)
+        })
+    }
+
     /// Names of the accounts known, in order.
     pub fn account_names(&self) -> Vec<String> {
         self.accounts().keys().cloned().collect()

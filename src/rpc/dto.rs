@@ -225,6 +225,53 @@ pub struct EraseResultDto {
     pub accounts: Vec<AccountCountDto>,
     /// Whether this only described the erasure.
     pub dry_run: bool,
+    /// With `remote`: what happened on the servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteEraseDto>,
+}
+
+/// The server side of `erase` with `remote`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoteEraseDto {
+    /// Server copies deleted.
+    pub deleted: u64,
+    /// Server copies that were already gone.
+    pub already_gone: u64,
+    /// Messages of accounts without a configured server (imported mail),
+    /// erased here only.
+    pub local_only: u64,
+    /// Messages kept here because a server copy could not be deleted.
+    pub kept: Vec<KeptDto>,
+}
+
+/// A message `erase` kept because its server copy is still there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptDto {
+    pub id: i64,
+    pub account: String,
+    /// Why the server copy could not be deleted.
+    pub reason: String,
+}
+
+/// The outcome of `apply_retention` (with `dry_run`: what it would erase).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetentionResultDto {
+    /// The expired messages, oldest first.
+    pub messages: Vec<SummaryDto>,
+    /// What erasing them removed (with `dry_run`: would remove).
+    pub erased: EraseResultDto,
+}
+
+/// The outcome of `export`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportResultDto {
+    pub messages: u64,
+    /// Bytes written (mail as stored, direct messages as converted).
+    pub bytes: u64,
+    /// Where the export went.
+    pub output: std::path::PathBuf,
+    /// The tag dump written next to it (`inbox tags restore` reads it).
+    pub dump: std::path::PathBuf,
 }
 
 /// A number of messages of one account.

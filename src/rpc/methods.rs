@@ -39,6 +39,8 @@ pub enum Method {
     SetFlags,
     ListAccounts,
     Erase,
+    ApplyRetention,
+    Export,
     SyncNow,
     AccountStatus,
     Subscribe,
@@ -316,12 +318,66 @@ pub const METHODS: &[MethodSpec] = &[
                 false,
                 "only say what would be erased (default false)",
             ),
+            param(
+                "remote",
+                ParamType::Boolean,
+                false,
+                "delete the copies on the accounts' servers first; messages whose server copy cannot be deleted are kept (default false)",
+            ),
         ],
         result: (
             "outcome",
             "object",
-            "{messages, raw_bytes, index_documents, accounts: [{account, messages}], dry_run}",
+            "{messages, raw_bytes, index_documents, accounts: [{account, messages}], dry_run, remote?: {deleted, already_gone, local_only, kept: [{id, account, reason}]}}",
         ),
+    },
+    MethodSpec {
+        method: Method::ApplyRetention,
+        name: "apply_retention",
+        summary: "Erase here (never on the servers) the messages older than their account's `retention`; flagged messages stay",
+        params: &[param(
+            "dry_run",
+            ParamType::Boolean,
+            false,
+            "only list what would be erased (default false)",
+        )],
+        result: (
+            "outcome",
+            "object",
+            "{messages: [summary], erased: erase outcome}",
+        ),
+    },
+    MethodSpec {
+        method: Method::Export,
+        name: "export",
+        summary: "Write the messages matching `query` (default all) to `output`, a path that must not exist yet, with a tag dump beside it",
+        params: &[
+            param(
+                "query",
+                ParamType::String,
+                false,
+                "a query in the search language (default `*`)",
+            ),
+            param(
+                "format",
+                ParamType::OneOf(&["mbox", "maildir", "json"]),
+                true,
+                "mbox (one file), maildir (a directory) or json (JSON Lines)",
+            ),
+            param(
+                "output",
+                ParamType::String,
+                true,
+                "absolute path of the file or directory to create",
+            ),
+            param(
+                "account",
+                ParamType::String,
+                false,
+                "only messages of this account",
+            ),
+        ],
+        result: ("outcome", "object", "{messages, bytes, output, dump}"),
     },
     MethodSpec {
         method: Method::SyncNow,
@@ -471,6 +527,10 @@ impl Handler for ApiHandler {
                 run(api, params, &names, |api, NoParams {}| api.list_accounts()).await
             }
             Method::Erase => run(api, params, &names, |api, p| api.erase(&p)).await,
+            Method::ApplyRetention => {
+                run(api, params, &names, |api, p| api.apply_retention(&p)).await
+            }
+            Method::Export => run(api, params, &names, |api, p| api.export(&p)).await,
             Method::SyncNow | Method::AccountStatus | Method::Subscribe | Method::GetNextEvents => {
                 match &self.daemon {
                     Some(daemon) => {

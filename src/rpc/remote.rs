@@ -12,15 +12,15 @@ use serde_json::Value;
 
 use super::client::{Client, ClientError};
 use super::dto::{
-    AccountDto, EraseResultDto, FlagsResultDto, MessageDto, SearchResultDto, SummaryDto,
-    TagCountDto, TagResultDto,
+    AccountDto, EraseResultDto, ExportResultDto, FlagsResultDto, MessageDto, RetentionResultDto,
+    SearchResultDto, SummaryDto, TagCountDto, TagResultDto,
 };
 use super::error::{INVALID_PARAMS, RpcError};
 use super::explain_dto::ExplanationDto;
 use super::methods::NOT_FOUND;
 use super::requests::{
-    CountParams, EraseParams, ExplainParams, GetMessageParams, GetThreadParams, NoParams,
-    SearchParams, SetFlagsParams, TagParams,
+    CountParams, EraseParams, ExplainParams, ExportParams, GetMessageParams, GetThreadParams,
+    NoParams, RetentionParams, SearchParams, SetFlagsParams, TagParams,
 };
 use crate::api::{ApiError, Methods};
 use crate::index::QueryError;
@@ -28,7 +28,7 @@ use crate::index::QueryError;
 /// How long a read (search, show, ...) may take before the daemon is
 /// declared unresponsive.
 const READ_PATIENCE: Duration = Duration::from_secs(60);
-/// Writes (tag, set_flags, erase) wait for the writer's turn, which a long first
+/// Writes (tag, set_flags, erase, apply_retention) and exports wait for the writer's turn, which a long first
 /// sync holds for its whole length.
 const WRITE_PATIENCE: Duration = Duration::from_secs(30 * 60);
 
@@ -84,7 +84,10 @@ impl RemoteApi {
                 "the connection to the inbox daemon was given up after a timeout".into(),
             )
         })?;
-        let patience = self.patience[usize::from(matches!(method, "tag" | "set_flags" | "erase"))];
+        let patience = self.patience[usize::from(matches!(
+            method,
+            "tag" | "set_flags" | "erase" | "apply_retention" | "export"
+        ))];
         let answer = self.runtime.block_on(async {
             tokio::time::timeout(patience, client.call(method, Some(params))).await
         });
@@ -175,5 +178,13 @@ impl Methods for RemoteApi {
 
     fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError> {
         self.call("erase", params)
+    }
+
+    fn apply_retention(&self, params: &RetentionParams) -> Result<RetentionResultDto, ApiError> {
+        self.call("apply_retention", params)
+    }
+
+    fn export(&self, params: &ExportParams) -> Result<ExportResultDto, ApiError> {
+        self.call("export", params)
     }
 }

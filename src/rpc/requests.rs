@@ -137,7 +137,7 @@ pub struct SetFlagsParams {
 
 /// `erase`: deletes for good the messages matching a query, or the thread
 /// of a message (exactly one of the two); with `dry_run`, only says what
-/// would go.
+/// would go; with `remote`, deletes the server copies first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EraseParams {
@@ -148,6 +148,44 @@ pub struct EraseParams {
     pub thread: Option<i64>,
     #[serde(default)]
     pub dry_run: bool,
+    /// Delete the copies on the accounts' servers first; a message whose
+    /// server copy cannot be deleted is kept here.
+    #[serde(default)]
+    pub remote: bool,
+}
+
+/// `apply_retention`: erases the messages older than their account's
+/// retention (local copies only); with `dry_run`, only lists them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionParams {
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `export`: writes the messages matching `query` (default every message),
+/// limited to `account` if given, to `output` on the machine inbox runs on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// `mbox`, `maildir` or `json`.
+    pub format: ExportFormat,
+    /// A path that does not exist yet (absolute over the socket).
+    pub output: std::path::PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// The formats of `export`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    #[default]
+    Mbox,
+    Maildir,
+    Json,
 }
 
 /// Methods without parameters (`list_tags`, `list_accounts`): none accepted.

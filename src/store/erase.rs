@@ -9,7 +9,7 @@ use rusqlite::params;
 
 use super::read::id_list;
 use super::{Store, StoreError};
-use crate::model::MessageId;
+use crate::model::{Location, MessageId};
 
 /// Tables with one or more rows per message, keyed by `message_id`.
 const MESSAGE_TABLES: [&str; 10] = [
@@ -34,6 +34,18 @@ pub struct Erasure {
     pub raw_bytes: u64,
     /// Messages per account name, by name.
     pub accounts: Vec<(String, u64)>,
+}
+
+/// A message old enough that a retention period may apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aged {
+    pub id: MessageId,
+    /// Its date (Unix seconds): the Date header, else the time received.
+    pub date: i64,
+    /// Whether it carries the `flagged` flag.
+    pub flagged: bool,
+    /// The folders holding it.
+    pub folders: Vec<String>,
 }
 
 impl Store {
@@ -89,6 +101,56 @@ impl Store {
         }
         tx.commit()?;
         Ok(erasure)
+    }
+
+    /// Where the messages `ids` are stored at their sources: (account
+    /// name, message, location), by account, then message.
+    pub fn source_locations(
+        &self,
+        ids: &[MessageId],
+    ) -> Result<Vec<(String, MessageId, Location)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.name, l.message_id, l.folder, l.remote_id
+             FROM locations l JOIN messages m ON m.id = l.message_id
+             JOIN accounts a ON a.id = m.account_id
+             WHERE l.message_id IN (SELECT value FROM json_each(?1))
+             ORDER BY a.name, l.message_id, l.folder, l.remote_id",
+        )?;
+        let rows = stmt.query_map([id_list(ids)], |row| {
+            Ok((
+                row.get(0)?,
+                MessageId(row.get(1)?),
+                Location {
+                    folder: row.get(2)?,
+                    remote_id: row.get(3)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The messages of account `name` dated before `before` (Unix seconds;
+    /// the Date header, else the time received; undated ones never), with
+    /// what retention needs to decide about them.
+    pub fn dated_before(&self, name: &str, before: i64) -> Result<Vec<Aged>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.id, coalesce(m.date, m.received), m.flags,
+                    (SELECT json_group_array(DISTINCT folder) FROM locations
+                     WHERE message_id = m.id)
+             FROM messages m JOIN accounts a ON a.id = m.account_id
+             WHERE a.name = ?1 AND coalesce(m.date, m.received) < ?2
+             ORDER BY coalesce(m.date, m.received), m.id",
+        )?;
+        let rows = stmt.query_map(params![name, before], |row| {
+            let folders: String = row.get(3)?;
+            Ok(Aged {
+                id: MessageId(row.get(0)?),
+                date: row.get(1)?,
+                flagged: row.get::<_, u8>(2)? & 2 != 0,
+                folders: serde_json::from_str(&folders).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The ids of every message of the account `name` (none if unknown).

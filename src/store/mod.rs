@@ -24,7 +24,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use erase::Erasure;
+pub use erase::{Aged, Erasure};
 pub use migrations::latest_version;
 pub use origins::TagOrigin;
 pub use outbox::PendingFlags;

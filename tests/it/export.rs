@@ -206,3 +206,79 @@ fn an_account_exports_alone_and_a_bad_dump_line_is_named() {
     let complaint = String::from_utf8_lossy(&refused.stderr);
     assert!(complaint.contains("line 2"), "{complaint}");
 }
+
+#[test]
+fn the_export_method_writes_what_the_command_line_writes() {
+    use std::sync::Arc;
+
+    use inbox::api::Api;
+    use inbox::home::Home;
+    use inbox::rpc::{ApiHandler, Client, Server, ServerConfig};
+    use serde_json::json;
+
+    let inbox = TestInbox::new();
+    inbox.import(&corpus().join("mime-tricky"), "tricky");
+    inbox.import(&corpus().join("enron-sample"), "enron");
+    let out = tempfile::tempdir().unwrap();
+    let by_cli = out.path().join("cli.mbox");
+    let by_rpc = out.path().join("rpc.mbox");
+    inbox.ok(&[
+        "export",
+        "--format",
+        "mbox",
+        "--output",
+        by_cli.to_str().unwrap(),
+        "--account",
+        "enron",
+        "date:2001",
+    ]);
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let home = Home::at(&inbox.home());
+    let server = runtime
+        .block_on(async { Server::bind(&home.socket_path(), ServerConfig::default()) })
+        .expect("listen on the home's socket");
+    let handler = ApiHandler::new(Arc::new(Api::open(&home).expect("open the api")));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(server.run(Arc::new(handler), async {
+        let _ = stopped.await;
+    }));
+    let (answer, relative, discovered) = runtime.block_on(async {
+        let mut client = Client::connect(&home.socket_path()).await.expect("connect");
+        let params = json!({"query": "date:2001", "format": "mbox",
+                            "output": by_rpc, "account": "enron"});
+        let answer = client.call("export", Some(params)).await.expect("export");
+        let relative = client
+            .call(
+                "export",
+                Some(json!({"format": "json", "output": "rel.jsonl"})),
+            )
+            .await;
+        let discovered = client.call("rpc.discover", None).await.expect("discover");
+        (answer, relative, discovered)
+    });
+    drop(stop);
+
+    let cli_bytes = std::fs::read(&by_cli).unwrap();
+    assert!(cli_bytes.len() > 1000);
+    assert_eq!(std::fs::read(&by_rpc).unwrap(), cli_bytes);
+    let dump = |path: &Path| std::fs::read(format!("{}.tags", path.display())).unwrap();
+    assert_eq!(dump(&by_rpc), dump(&by_cli));
+    assert_eq!(
+        answer["messages"],
+        inbox.count("account:enron and date:2001")
+    );
+    assert_eq!(answer["output"], by_rpc.to_str().unwrap());
+    let refused = format!("{:?}", relative.expect_err("a relative path is refused"));
+    assert!(refused.contains("absolute"), "{refused}");
+    let names: Vec<&str> = discovered["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|method| method["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"export") && names.contains(&"apply_retention"),
+        "{names:?}"
+    );
+}

@@ -16,7 +16,7 @@ use inbox_connector_imap::testing::{
 use crate::accounts::vault_inbox;
 use crate::util::TestInbox;
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -36,7 +36,7 @@ fn message(n: usize) -> Vec<u8> {
 /// Adds alice's account, limited to the test's folders, to `inbox`, with
 /// `options`; over implicit TLS trusting the test certificate unless they
 /// name a port.
-fn add_account(inbox: &TestInbox, passphrase: &Path, prefix: &str, options: &[&str]) {
+pub(crate) fn add_account(inbox: &TestInbox, passphrase: &Path, prefix: &str, options: &[&str]) {
     let include = format!("{prefix}*");
     let port = TLS_PORT.to_string();
     let cert = cert();
@@ -70,7 +70,7 @@ fn add_account(inbox: &TestInbox, passphrase: &Path, prefix: &str, options: &[&s
     );
 }
 
-fn sync(inbox: &TestInbox, passphrase: &Path) -> String {
+pub(crate) fn sync(inbox: &TestInbox, passphrase: &Path) -> String {
     let out = inbox.run_with_input(
         &["sync"],
         "",

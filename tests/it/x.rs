@@ -20,7 +20,7 @@ use crate::accounts::vault_inbox;
 use crate::util::TestInbox;
 
 const PASSPHRASE: &str = "vault-passphrase-7f3a9c1e";
-const ACCESS: &str = "x-access-1f0e";
+pub(crate) const ACCESS: &str = "x-access-1f0e";
 const REFRESH: &str = "x-refresh-9c2d";
 
 /// A user object of `includes.users`.
@@ -71,7 +71,7 @@ fn second_page() -> Value {
 }
 
 /// A mock X API serving the two pages to `token`.
-async fn x_server(token: &str) -> MockServer {
+pub(crate) async fn x_server(token: &str) -> MockServer {
     let server = MockServer::start().await;
     let bearer = format!("Bearer {token}");
     Mock::given(method("GET"))
@@ -117,7 +117,7 @@ async fn refusing_server() -> MockServer {
 }
 
 /// An inbox with X account `me` (OAuth 2.0) talking to `api_base`.
-fn x_inbox(api_base: &str) -> (TestInbox, PathBuf) {
+pub(crate) fn x_inbox(api_base: &str) -> (TestInbox, PathBuf) {
     let (inbox, passphrase) = vault_inbox();
     add_x_account(&inbox, &passphrase, "me", api_base);
     (inbox, passphrase)
@@ -147,7 +147,7 @@ fn add_x_account(inbox: &TestInbox, passphrase: &Path, name: &str, api_base: &st
     );
 }
 
-fn sync(inbox: &TestInbox, passphrase: &Path) -> Output {
+pub(crate) fn sync(inbox: &TestInbox, passphrase: &Path) -> Output {
     inbox.run_with_input(
         &["sync", "me"],
         "",

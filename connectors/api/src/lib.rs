@@ -27,6 +27,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 
+pub mod delete;
 pub mod dm;
 #[cfg(feature = "conformance")]
 pub mod testing;

@@ -23,11 +23,13 @@
 //! no message, log or `Debug` output. Progress is logged with `tracing`
 //! (folder name, messages fetched of total).
 //!
-//! Every call opens its own connection and logs out at the end.
+//! [`ImapConnector::delete`] removes server copies (for `inbox erase
+//! --remote`). Every call opens its own connection and logs out at the end.
 
 mod batch;
 mod connect;
 mod cursor;
+mod delete;
 mod fetch;
 mod flags;
 mod folders;
@@ -44,8 +46,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use inbox_connector_api::delete::DeleteReport;
 use inbox_connector_api::{Connector, ConnectorError, Cursor, Flags, Location, Sink, SourceKind};
 
+pub use crate::delete::DeleteMode;
 pub use crate::folders::Folder;
 pub use crate::push::PushOutcome;
 pub use crate::settings::{ImapSettings, TlsMode};
@@ -109,6 +113,22 @@ impl ImapConnector {
         let outcomes = push::push(&mut connection, &address, &folders, &self.synced, changes).await;
         logout(&mut connection.session).await;
         outcomes
+    }
+
+    /// Deletes the server copies at `locations` as `mode` says (see the
+    /// `delete` module) and reports, per location in order, whether the
+    /// server still holds it. Fails only when no session can be opened.
+    pub async fn delete(
+        &self,
+        locations: &[Location],
+        mode: DeleteMode,
+    ) -> Result<DeleteReport, ConnectorError> {
+        let mut connection = connect::open(&self.settings).await?;
+        let address = self.settings.address();
+        let folders = folders::list(&mut connection.session, &address).await?;
+        let report = delete::delete(&mut connection, &address, &folders, locations, mode).await;
+        logout(&mut connection.session).await;
+        Ok(report)
     }
 
     /// Waits until the server reports a change in `folder` (a `/`-separated

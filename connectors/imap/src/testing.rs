@@ -158,6 +158,20 @@ impl Admin {
             .unwrap();
     }
 
+    /// The UIDs in `folder` of messages whose Message-ID header holds `id`.
+    pub async fn find(&mut self, folder: &str, id: &str) -> Vec<u32> {
+        self.select(folder).await;
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(format!("HEADER Message-ID {id:?}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        uids
+    }
+
     /// Deletes `folder` (it must have no children).
     pub async fn delete(&mut self, folder: &str) {
         self.unselect().await;

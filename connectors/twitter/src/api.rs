@@ -2,7 +2,7 @@
 //! expired OAuth 2.0 token once per call, and turns refusals into errors.
 
 use inbox_connector_api::ConnectorError;
-use reqwest::{StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 
 use crate::http::{Http, RateLimit, Reply};
 use crate::oauth1;
@@ -45,31 +45,54 @@ impl Api {
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<Vec<u8>, ConnectorError> {
+        let reply = self.call(Method::GET, path, params, "dm.read").await?;
+        if reply.status.is_success() {
+            return Ok(reply.body);
+        }
+        Err(ConnectorError::Protocol(format!(
+            "X refused GET {path}: {}",
+            reply.describe()
+        )))
+    }
+
+    /// `DELETE {base}{path}`: the reply, whatever its status other than a
+    /// refusal of the credentials.
+    pub async fn delete(&mut self, path: &str) -> Result<Reply, ConnectorError> {
+        self.call(Method::DELETE, path, &[], "dm.write").await
+    }
+
+    /// Sends `method {base}{path}?{params}`, signed or with the bearer
+    /// token, renewing an expired OAuth 2.0 token once; a refusal of the
+    /// credentials (or of the app's permission `scope`) is an error, any
+    /// other reply is returned.
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        params: &[(&str, &str)],
+        scope: &str,
+    ) -> Result<Reply, ConnectorError> {
         let url = format!("{}{path}", self.base);
         let full_url = Url::parse_with_params(&url, params).map_err(|error| {
             ConnectorError::Unsupported(format!("cannot form an X API address from {url}: {error}"))
         })?;
-        let what = format!("GET {path}");
+        let what = format!("{method} {path}");
         let mut renewed = false;
         loop {
             let reply = self
                 .http
                 .send(&what, || {
-                    let request = self.http.client.get(full_url.clone());
+                    let request = self.http.client.request(method.clone(), full_url.clone());
                     match &self.credentials {
                         XCredentials::OAuth2(tokens) => request.bearer_auth(&tokens.access_token),
                         XCredentials::OAuth1(keys) => request.header(
                             reqwest::header::AUTHORIZATION,
-                            oauth1::authorization(keys, "GET", &url, params),
+                            oauth1::authorization(keys, method.as_str(), &url, params),
                         ),
                     }
                 })
                 .await?;
             match reply.status {
-                status if status.is_success() => {
-                    self.rate_limit = reply.rate_limit.or(self.rate_limit);
-                    return Ok(reply.body);
-                }
                 StatusCode::UNAUTHORIZED => match &self.credentials {
                     XCredentials::OAuth2(tokens) if !renewed => {
                         let renewed_tokens =
@@ -81,15 +104,16 @@ impl Api {
                 },
                 StatusCode::FORBIDDEN => {
                     return Err(ConnectorError::Auth(format!(
-                        "X denied {what}: {}; the app needs permission to read direct messages (scope dm.read) and the account may need re-authorization",
+                        "X denied {what}: {}; the app needs permission {scope} and the account may need re-authorization",
                         reply.describe()
                     )));
                 }
-                _ => {
-                    return Err(ConnectorError::Protocol(format!(
-                        "X refused {what}: {}",
-                        reply.describe()
-                    )));
+                status => {
+                    // The limit of the DM listing, which paces the polls.
+                    if status.is_success() && method == Method::GET {
+                        self.rate_limit = reply.rate_limit.or(self.rate_limit);
+                    }
+                    return Ok(reply);
                 }
             }
         }

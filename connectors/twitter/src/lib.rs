@@ -16,6 +16,8 @@
 //! connections are retried with jittered exponential backoff. [`oauth2`]
 //! holds the PKCE authorization flow that issues the first token pair.
 //!
+//! [`XConnector::delete`] deletes events (for `inbox erase --remote`).
+//!
 //! Secrets never appear in errors, logs or `Debug` output. TLS is rustls
 //! with the system's trusted roots.
 
@@ -29,8 +31,9 @@ mod sync;
 mod wire;
 
 use async_trait::async_trait;
+use inbox_connector_api::delete::{DeleteReport, Deletion};
 use inbox_connector_api::dm::DmUser;
-use inbox_connector_api::{Connector, ConnectorError, Cursor, Sink, SourceKind};
+use inbox_connector_api::{Connector, ConnectorError, Cursor, Location, Sink, SourceKind};
 use reqwest::Url;
 
 pub use crate::http::RateLimit;
@@ -89,6 +92,44 @@ impl XConnector {
             ConnectorError::Protocol(format!("X answered GET /2/users/me with {error}"))
         })?;
         Ok(me.data)
+    }
+
+    /// Deletes the direct-message events at `locations` for this account
+    /// (`DELETE /2/dm_events/:id`; X removes them from the account's view
+    /// of the conversation). A 404 counts as already gone. After a refusal
+    /// of the credentials the remaining events are not tried; every
+    /// location not deleted is reported failed, with X's reason.
+    pub async fn delete(&mut self, locations: &[Location]) -> DeleteReport {
+        let mut stopped: Option<String> = None;
+        let mut outcomes = Vec::with_capacity(locations.len());
+        for location in locations {
+            let id = &location.remote_id;
+            let outcome = if let Some(reason) = &stopped {
+                Deletion::Failed(reason.clone())
+            } else if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                Deletion::Failed(format!("{id:?} is not an X event id"))
+            } else {
+                match self.api.delete(&format!("/2/dm_events/{id}")).await {
+                    Ok(reply) if reply.status.is_success() => Deletion::Deleted,
+                    Ok(reply) if reply.status == reqwest::StatusCode::NOT_FOUND => {
+                        Deletion::AlreadyGone
+                    }
+                    Ok(reply) => Deletion::Failed(format!(
+                        "X refused DELETE /2/dm_events/{id}: {}",
+                        reply.describe()
+                    )),
+                    Err(error) => {
+                        let reason = error.to_string();
+                        if matches!(error, ConnectorError::Auth(_)) {
+                            stopped = Some(reason.clone());
+                        }
+                        Deletion::Failed(reason)
+                    }
+                }
+            };
+            outcomes.push((location.clone(), outcome));
+        }
+        DeleteReport { outcomes }
     }
 
     /// The DM endpoint's rate-limit state as X reported it on the last

@@ -1,6 +1,7 @@
 //! The X connector against a local server that answers in the documented
 //! X API v2 shapes.
 
+mod deletion;
 mod support;
 
 use std::collections::HashMap;

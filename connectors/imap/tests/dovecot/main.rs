@@ -2,6 +2,7 @@
 
 mod changes;
 mod connect;
+mod delete;
 mod full_sync;
 mod push_idle;
 mod util;
