@@ -7,6 +7,7 @@ mod erase;
 mod explain;
 mod export;
 mod format;
+mod importance;
 mod import;
 mod learn;
 mod maintenance;
@@ -144,6 +145,9 @@ enum Command {
     /// Check the tagging rules (rules.toml) or apply them to stored messages.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Recompute the importance scores of stored messages.
+    #[command(subcommand)]
+    Importance(importance::ImportanceCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -212,6 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon => daemon::run(cli.passphrase_fd),
         Command::Spam(command) => spam::run(&home, command),
         Command::Rules(command) => rules::run(&home, command),
+        Command::Importance(command) => importance::run(&home, command),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

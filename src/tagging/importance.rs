@@ -20,8 +20,11 @@
 //! built-in taggers' and the classifiers'); `inbox importance update`
 //! recomputes every score from the stored tags and mail.
 
-use crate::model::Message;
-use crate::store::Importance;
+use crate::model::{Message, MessageId};
+use crate::store::{Importance, Store, StoreError, StoredParties};
+
+/// Messages scored per transaction by [`recompute`].
+const PAGE: usize = 2_000;
 
 /// Scores at or above this are `is:important`.
 pub const IMPORTANT: f64 = 0.5;
@@ -117,6 +120,71 @@ pub fn importance(parties: &Parties, own: &[String], relation: Relation) -> Impo
 pub fn addresses(message: &Message) -> [Vec<&str>; 3] {
     [&message.from, &message.to, &message.cc]
         .map(|people| people.iter().map(|person| person.address.as_str()).collect())
+}
+
+/// What [`recompute`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Addresses the user wrote to.
+    pub correspondents: u64,
+    pub scored: u64,
+    /// Messages whose score changed (the index must take them up).
+    pub changed: u64,
+}
+
+/// Recomputes every stored message's importance from the whole store:
+/// first who the user (`own`, lowercase addresses) wrote to, then each
+/// score, from the stored participants, references and tags. `visit`
+/// hears how many messages are scored so far.
+pub fn recompute(
+    store: &mut Store,
+    own: &[String],
+    visit: &mut dyn FnMut(u64),
+) -> Result<Recomputed, StoreError> {
+    let mut outcome = Recomputed {
+        correspondents: store.rebuild_correspondents(own)?,
+        ..Recomputed::default()
+    };
+    let mut after = MessageId(0);
+    loop {
+        let page = store.parties_after(after, PAGE)?;
+        let Some(last) = page.last() else {
+            return Ok(outcome);
+        };
+        after = last.id;
+        let mut scores = Vec::with_capacity(page.len());
+        for stored in &page {
+            scores.push((stored.id, score_stored(store, stored, own)?));
+        }
+        outcome.scored += scores.len() as u64;
+        outcome.changed += store.set_importance(&scores)?;
+        visit(outcome.scored);
+    }
+}
+
+/// The importance of a stored message.
+fn score_stored(
+    store: &Store,
+    stored: &StoredParties,
+    own: &[String],
+) -> Result<Importance, StoreError> {
+    let [from, to, cc, tags] = [&stored.from, &stored.to, &stored.cc, &stored.tags]
+        .map(|list| list.iter().map(String::as_str).collect::<Vec<_>>());
+    let parties = Parties {
+        from: &from,
+        to: &to,
+        cc: &cc,
+        tags: &tags,
+    };
+    let mut relation = Relation::default();
+    if let Some(sender) = from.first()
+        && !own.is_empty()
+        && !from_user(&from, own)
+    {
+        relation.wrote_to = store.written_to(sender)?;
+        relation.replied_in_thread = store.user_wrote_any(&stored.refs, own)?;
+    }
+    Ok(importance(&parties, own, relation))
 }
 
 #[cfg(test)]
