@@ -107,7 +107,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: strings(&["inbox"]),
             received: Some(local(2002, 9, 2, 0, 0)),
-            importance: 0.5,
+            importance: 0.7,
             message: Message {
                 message_id: Some("Budget.1@Enron.com".to_owned()),
                 from: vec![person(Some("Phillip K Allen"), "pallen@enron.com")],
@@ -132,7 +132,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: Vec::new(),
             received: Some(now() - 26 * 3_600),
-            importance: 0.3,
+            importance: 0.5,
             message: Message {
                 from: vec![person(Some("Dave"), "dave@example.com")],
                 to: vec![person(None, "pudge@perl.org")],
@@ -452,22 +452,23 @@ fn relevance_puts_the_best_match_first() {
 #[test]
 fn importance_sorts_highest_first_ties_newest_first() {
     let (_dir, index) = fixture();
-    // 1 and 5 tie at 0.7: 1 has a date, 5 none (last among equals).
+    // 2, 1 and 5 tie at 0.7: newest first, the undated one last; 3 is
+    // at the threshold exactly.
     assert_eq!(
         ordered(&index, "*", Sort::Importance, 10, 0),
-        [1, 5, 2, 3, 4]
+        [2, 1, 5, 3, 4]
     );
-    assert_eq!(ordered(&index, "*", Sort::Importance, 2, 1), [5, 2]);
+    assert_eq!(ordered(&index, "*", Sort::Importance, 2, 2), [5, 3]);
     assert_eq!(
         ordered(&index, "credit", Sort::Importance, 10, 0),
-        [1, 2, 4]
+        [2, 1, 4]
     );
     check(
         &index,
         &[
-            ("is:important", &[1, 2, 5]),
+            ("is:important", &[1, 2, 3, 5]),
             ("IS:Important and tag:inbox", &[1, 2]),
-            ("not is:important", &[3, 4]),
+            ("not is:important", &[4]),
         ],
     );
 }

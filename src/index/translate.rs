@@ -56,7 +56,10 @@ impl<'a> Translator<'a> {
             Query::Date(range) => self.date(range),
             Query::Important => {
                 let threshold = Term::from_field_f64(self.fields.importance, IMPORTANT);
-                Box::new(RangeQuery::new(Bound::Included(threshold), Bound::Unbounded))
+                Box::new(RangeQuery::new(
+                    Bound::Included(threshold),
+                    Bound::Unbounded,
+                ))
             }
             Query::And(queries) => self.and(queries),
             Query::Or(queries) => Box::new(BooleanQuery::new(

@@ -30,7 +30,10 @@ pub struct StoredParties {
 }
 
 /// Counts the recipients of a message the user wrote as correspondents.
-pub(super) fn record_correspondents(conn: &Connection, message: &Message) -> Result<(), StoreError> {
+pub(super) fn record_correspondents(
+    conn: &Connection,
+    message: &Message,
+) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO correspondents (address, messages) VALUES (?1, 1)
          ON CONFLICT (address) DO UPDATE SET messages = messages + 1",
@@ -47,7 +50,11 @@ pub(super) fn record_correspondents(conn: &Connection, message: &Message) -> Res
 }
 
 /// Sets a message's score and reasons.
-pub(super) fn record(conn: &Connection, id: i64, importance: &Importance) -> Result<(), StoreError> {
+pub(super) fn record(
+    conn: &Connection,
+    id: i64,
+    importance: &Importance,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE messages SET importance = ?2, importance_reasons = ?3 WHERE id = ?1",
     )?
@@ -64,12 +71,18 @@ impl Store {
             .prepare_cached("SELECT messages FROM correspondents WHERE address = ?1")?
             .query_row([address], |row| row.get(0))
             .optional()?;
-        Ok(count.and_then(|count| u64::try_from(count).ok()).unwrap_or(0))
+        Ok(count
+            .and_then(|count| u64::try_from(count).ok())
+            .unwrap_or(0))
     }
 
     /// Whether a stored message with one of these Message-IDs was sent
     /// from one of `own` (lowercase addresses): one indexed lookup per id.
-    pub fn user_wrote_any(&self, message_ids: &[String], own: &[String]) -> Result<bool, StoreError> {
+    pub fn user_wrote_any(
+        &self,
+        message_ids: &[String],
+        own: &[String],
+    ) -> Result<bool, StoreError> {
         if own.is_empty() {
             return Ok(false);
         }
@@ -158,7 +171,9 @@ impl Store {
         )?;
         let mut rows = people.query([first, last])?;
         while let Some(row) = rows.next()? {
-            let Some(at) = slot(row.get(0)?) else { continue };
+            let Some(at) = slot(row.get(0)?) else {
+                continue;
+            };
             let role: String = row.get(1)?;
             let list = match role.as_str() {
                 "from" => &mut page[at].from,
@@ -181,8 +196,14 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(sql)?;
             let mut rows = stmt.query([first, last])?;
             while let Some(row) = rows.next()? {
-                let Some(at) = slot(row.get(0)?) else { continue };
-                let list = if refs { &mut page[at].refs } else { &mut page[at].tags };
+                let Some(at) = slot(row.get(0)?) else {
+                    continue;
+                };
+                let list = if refs {
+                    &mut page[at].refs
+                } else {
+                    &mut page[at].tags
+                };
                 list.push(row.get(1)?);
             }
         }
@@ -199,8 +220,7 @@ impl Store {
         let (tx, seq) = super::write::begin_write(&mut self.conn)?;
         let mut changed = 0;
         {
-            let mut old =
-                tx.prepare_cached("SELECT importance FROM messages WHERE id = ?1")?;
+            let mut old = tx.prepare_cached("SELECT importance FROM messages WHERE id = ?1")?;
             let mut bump =
                 tx.prepare_cached("UPDATE messages SET change_seq = ?2 WHERE id = ?1")?;
             for (id, importance) in scores {

@@ -275,9 +275,7 @@ impl Work {
             .chain(&message.references)
             .cloned()
             .collect();
-        let replied_in_thread = references
-            .iter()
-            .any(|id| users.message_ids.contains(id))
+        let replied_in_thread = references.iter().any(|id| users.message_ids.contains(id))
             || self.store.user_wrote_any(&references, own)?;
         Ok(Relation {
             wrote_to: self.store.written_to(sender)? + earlier,

@@ -61,7 +61,8 @@ pub struct Parties<'a> {
 
 /// Whether a message is from one of `own` (lowercase addresses).
 pub fn from_user(from: &[&str], own: &[String]) -> bool {
-    from.iter().any(|address| own.iter().any(|mine| mine == address))
+    from.iter()
+        .any(|address| own.iter().any(|mine| mine == address))
 }
 
 /// The importance of a message with these `parties`; `own` are the user's
@@ -118,8 +119,12 @@ pub fn importance(parties: &Parties, own: &[String], relation: Relation) -> Impo
 
 /// The addresses of a message's From, To and Cc.
 pub fn addresses(message: &Message) -> [Vec<&str>; 3] {
-    [&message.from, &message.to, &message.cc]
-        .map(|people| people.iter().map(|person| person.address.as_str()).collect())
+    [&message.from, &message.to, &message.cc].map(|people| {
+        people
+            .iter()
+            .map(|person| person.address.as_str())
+            .collect()
+    })
 }
 
 /// What [`recompute`] did.

@@ -6,9 +6,9 @@ use std::cell::OnceCell;
 
 use tantivy::tokenizer::TextAnalyzer;
 
+use super::importance::IMPORTANT;
 use crate::index::query::{DateRange, Flag, KeywordField, Query, TextField};
 use crate::index::{Clock, keyword_analyzer, participant_text, tokens, words_analyzer};
-use super::importance::IMPORTANT;
 use crate::model::{Flags, Message, SourceKind};
 
 /// Words of one field value, by position (a handle holds two words).

@@ -10,6 +10,7 @@ mod erase;
 mod export;
 mod imap;
 mod import;
+mod importance;
 mod queries;
 mod tagging;
 mod util;
