@@ -108,7 +108,7 @@ enum Command {
     /// copy of their bytes in the data directory. Asks first (--yes skips).
     Erase(erase::EraseArgs),
     /// Why a message holds each of its tags: the rule, built-in tagger,
-    /// classifier (with its strongest tokens) or you; and its spam score.
+    /// classifier (with its strongest tokens) or you; its spam score; its importance.
     Explain {
         /// Message id (as printed by `inbox search`).
         id: i64,
