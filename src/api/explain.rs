@@ -1,14 +1,18 @@
 //! `explain`: why a message holds each of its tags (the recorded origin:
 //! built-in tagger and its trigger, rule, classifier or user), with the
-//! classifiers' verdicts recomputed from the raw message.
+//! classifiers' verdicts recomputed from the raw message; and the stored
+//! importance score with its reasons.
 
 use super::messages::summary;
 use super::{Api, ApiError};
 use crate::classify::{self, Classifier, Features, ModelError, model_path};
-use crate::rpc::explain_dto::{ClueDto, ExplanationDto, TagExplanationDto, VerdictDto};
+use crate::rpc::explain_dto::{
+    ClueDto, ExplanationDto, ImportanceDto, TagExplanationDto, VerdictDto,
+};
 use crate::rpc::requests::ExplainParams;
 use crate::store::{TagOrigin, display_tags};
 use crate::tagging::LEARNED_THRESHOLD;
+use crate::tagging::importance::IMPORTANT;
 
 /// Tokens shown per classifier verdict.
 const CLUES: usize = 10;
@@ -57,10 +61,17 @@ pub(super) fn explain(api: &Api, params: &ExplainParams) -> Result<ExplanationDt
         }
         tags.push(explained);
     }
+    let importance = store.importance(found.id)?.map(|importance| ImportanceDto {
+        score: importance.score,
+        threshold: IMPORTANT,
+        important: importance.score >= IMPORTANT,
+        reasons: importance.reasons,
+    });
     Ok(ExplanationDto {
         id: found.id.0,
         tags,
         spam: verdict("spam")?,
+        importance,
     })
 }
 

@@ -63,7 +63,7 @@ pub trait Methods {
     fn get_thread(&self, params: &GetThreadParams) -> Result<Vec<SummaryDto>, ApiError>;
     /// Flag tags in use, then stored tags, with their message counts.
     fn list_tags(&self) -> Result<Vec<TagCountDto>, ApiError>;
-    /// Why a message holds each of its tags, and its spam score.
+    /// Why a message holds each of its tags, its spam score and its importance.
     fn explain(&self, params: &ExplainParams) -> Result<ExplanationDto, ApiError>;
     /// Adds and removes tags on every message matching a query.
     fn tag(&self, params: &TagParams) -> Result<TagResultDto, ApiError>;

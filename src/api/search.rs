@@ -16,6 +16,7 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
         SortParam::NewestFirst => Sort::NewestFirst,
         SortParam::OldestFirst => Sort::OldestFirst,
         SortParam::Relevance => Sort::Relevance,
+        SortParam::Importance => Sort::Importance,
     };
     let (total, ids) = api
         .index

@@ -1,5 +1,5 @@
-//! `inbox explain ID`: why a message holds each of its tags, through the
-//! API (the daemon's when it runs).
+//! `inbox explain ID`: why a message holds each of its tags, and its
+//! importance score, through the API (the daemon's when it runs).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -20,7 +20,8 @@ pub(super) fn run(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The explanation as text: one paragraph per tag, then the spam verdict.
+/// The explanation as text: one paragraph per tag, then the spam verdict
+/// and the importance score.
 fn render(explanation: &ExplanationDto) -> String {
     let mut out = format!("message {}\n", explanation.id);
     if explanation.tags.is_empty() {
@@ -35,6 +36,23 @@ fn render(explanation: &ExplanationDto) -> String {
     match &explanation.spam {
         Some(verdict) => verdict_lines(&mut out, verdict, "spam model"),
         None => out.push_str("spam model: none trained (`inbox spam train`)\n"),
+    }
+    match &explanation.importance {
+        Some(importance) => {
+            let verdict = match importance.important {
+                true => "is:important",
+                false => "not is:important",
+            };
+            let _ = writeln!(
+                out,
+                "importance: {:.2} ({verdict}, threshold {})",
+                importance.score, importance.threshold
+            );
+            for reason in &importance.reasons {
+                let _ = writeln!(out, "    {reason}");
+            }
+        }
+        None => out.push_str("importance: not computed yet (`inbox importance update`)\n"),
     }
     out
 }

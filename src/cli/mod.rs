@@ -8,6 +8,7 @@ mod explain;
 mod export;
 mod format;
 mod import;
+mod importance;
 mod learn;
 mod maintenance;
 mod progress;
@@ -108,7 +109,7 @@ enum Command {
     /// copy of their bytes in the data directory. Asks first (--yes skips).
     Erase(erase::EraseArgs),
     /// Why a message holds each of its tags: the rule, built-in tagger,
-    /// classifier (with its strongest tokens) or you; and its spam score.
+    /// classifier (with its strongest tokens) or you; its spam score; its importance.
     Explain {
         /// Message id (as printed by `inbox search`).
         id: i64,
@@ -148,6 +149,9 @@ enum Command {
     /// Apply the accounts' retention periods now (the daemon does it daily).
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// Recompute the importance scores of stored messages.
+    #[command(subcommand)]
+    Importance(importance::ImportanceCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Counts of messages, threads, accounts, folders and tags, and disk use.
@@ -217,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spam(command) => spam::run(&home, command),
         Command::Rules(command) => rules::run(&home, command),
         Command::Retention(command) => retention::run(&home, command),
+        Command::Importance(command) => importance::run(&home, command),
         Command::Reindex => maintenance::reindex(&home),
         Command::Stats { json } => maintenance::stats(&home, json),
     }

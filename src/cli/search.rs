@@ -48,6 +48,8 @@ enum SortArg {
     OldestFirst,
     /// Best match first.
     Relevance,
+    /// Most important first (see README "Importance"); ties newest first.
+    Importance,
 }
 
 impl From<SortArg> for SortParam {
@@ -56,6 +58,7 @@ impl From<SortArg> for SortParam {
             SortArg::NewestFirst => SortParam::NewestFirst,
             SortArg::OldestFirst => SortParam::OldestFirst,
             SortArg::Relevance => SortParam::Relevance,
+            SortArg::Importance => SortParam::Importance,
         }
     }
 }

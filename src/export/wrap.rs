@@ -163,6 +163,7 @@ mod tests {
             attachments: 0,
             size: 0,
             warnings: Vec::new(),
+            importance: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The tantivy index: derived from the store, rebuildable.
 //!
 //! It holds only what search needs: words of the text fields, keywords,
-//! flags, the date, and the message id (the only value read back). Each
+//! flags, the date, the importance score, and the message id (the only
+//! value read back). Each
 //! commit records the store sequence number it covers, so a restart knows
 //! where to resume. The query language lives in [`query`].
 
@@ -15,6 +16,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
+use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
@@ -71,6 +73,8 @@ pub enum Sort {
     OldestFirst,
     /// Best text match first.
     Relevance,
+    /// Highest importance score first; equal scores newest first.
+    Importance,
 }
 
 /// What the index learns about one message.
@@ -85,6 +89,8 @@ pub struct IndexDoc<'a> {
     pub tags: &'a [String],
     /// When the message arrived (Unix seconds); its date when it has none.
     pub received: Option<i64>,
+    /// Its importance score, 0 to 1 (0 until computed).
+    pub importance: f64,
     pub message: &'a Message,
 }
 
@@ -234,6 +240,23 @@ impl Index {
                     hits.into_iter().map(|(_, address)| address).collect(),
                 )
             }
+            Sort::Importance => {
+                let by_importance = top.order_by((
+                    (
+                        SortByStaticFastValue::<f64>::for_field(schema::IMPORTANCE),
+                        Order::Desc,
+                    ),
+                    (
+                        SortByStaticFastValue::<i64>::for_field(schema::DATE),
+                        Order::Desc,
+                    ),
+                ));
+                let (count, hits) = searcher.search(&query, &(count, by_importance))?;
+                (
+                    count,
+                    hits.into_iter().map(|(_, address)| address).collect(),
+                )
+            }
         };
         Ok((count.unwrap_or(0), message_ids(&searcher, &addresses)?))
     }
@@ -360,6 +383,7 @@ impl IndexWriter {
         if let Some(date) = message.date.or(doc.received) {
             document.add_i64(fields.date, date);
         }
+        document.add_f64(fields.importance, doc.importance);
         for participant in &message.from {
             document.add_text(fields.from, participant_text(participant));
         }

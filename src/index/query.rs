@@ -41,7 +41,7 @@
 //! | `subject:` | words of the subject: `subject:"credit card"` |
 //! | `body:` | words of the body text |
 //! | `tag:` | a tag, exact and case-insensitive: `tag:inbox`; `tag:work*` |
-//! | `is:` | a flag: `unread`, `read` (or `seen`), `flagged`, `replied`, `draft`, `deleted`, `attachment` |
+//! | `is:` | a flag: `unread`, `read` (or `seen`), `flagged`, `replied`, `draft`, `deleted`, `attachment`; or `important`: an importance score of at least 0.5 (see `tagging::importance`) |
 //! | `account:` | the account name: `account:work` |
 //! | `folder:` | a folder, exact (`folder:inbox`) or by prefix (`folder:lists/*`) |
 //! | `source:` | the source kind: `maildir`, `mbox`, `imap` or `x` |
@@ -125,6 +125,9 @@ pub enum Query {
     Thread(ThreadId),
     /// Messages dated in this range.
     Date(DateRange),
+    /// Messages whose importance score is at least
+    /// [`crate::tagging::importance::IMPORTANT`] (`is:important`).
+    Important,
     /// Messages matching every sub-query.
     And(Vec<Query>),
     /// Messages matching at least one sub-query.

@@ -1,7 +1,7 @@
 //! The index layout: which fields exist, how they are split into words.
 //!
-//! Nothing is stored but the message id (a fast field); the store keeps
-//! the messages themselves.
+//! Nothing is stored but the fast fields (message id, date, importance
+//! score); the store keeps the messages themselves.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
@@ -21,6 +21,8 @@ const LONGEST_WORD: usize = 40;
 
 /// Name of the fast field the results are sorted on.
 pub(crate) const DATE: &str = "date";
+/// Name of the fast field holding the importance score.
+pub(crate) const IMPORTANCE: &str = "importance";
 /// Name of the fast field holding the message id.
 pub(crate) const ID: &str = "id";
 
@@ -30,6 +32,7 @@ pub(crate) struct Fields {
     pub id: Field,
     pub thread: Field,
     pub date: Field,
+    pub importance: Field,
     pub from: Field,
     pub to: Field,
     pub cc: Field,
@@ -62,6 +65,7 @@ impl Fields {
             id: builder.add_i64_field(ID, INDEXED | FAST),
             thread: builder.add_i64_field("thread", INDEXED),
             date: builder.add_i64_field(DATE, FAST),
+            importance: builder.add_f64_field(IMPORTANCE, FAST),
             from: builder.add_text_field("from", text.clone()),
             to: builder.add_text_field("to", text.clone()),
             cc: builder.add_text_field("cc", text.clone()),

@@ -38,6 +38,7 @@ struct Entry {
     flags: Flags,
     tags: Vec<String>,
     received: Option<i64>,
+    importance: f64,
     message: Message,
 }
 
@@ -52,6 +53,7 @@ impl Entry {
             flags: self.flags,
             tags: &self.tags,
             received: self.received,
+            importance: self.importance,
             message: &self.message,
         }
     }
@@ -75,6 +77,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: strings(&["inbox", "Work"]),
             received: None,
+            importance: 0.7,
             message: Message {
                 message_id: Some("abc@perl.org".to_owned()),
                 from: vec![person(Some("Pudge"), "pudge@perl.org")],
@@ -104,6 +107,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: strings(&["inbox"]),
             received: Some(local(2002, 9, 2, 0, 0)),
+            importance: 0.7,
             message: Message {
                 message_id: Some("Budget.1@Enron.com".to_owned()),
                 from: vec![person(Some("Phillip K Allen"), "pallen@enron.com")],
@@ -128,6 +132,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: Vec::new(),
             received: Some(now() - 26 * 3_600),
+            importance: 0.5,
             message: Message {
                 from: vec![person(Some("Dave"), "dave@example.com")],
                 to: vec![person(None, "pudge@perl.org")],
@@ -148,6 +153,7 @@ fn entries() -> Vec<Entry> {
             },
             tags: Vec::new(),
             received: None,
+            importance: 0.0,
             message: Message {
                 from: vec![person(Some("Spam"), "offers@spam.example")],
                 subject: Some("CREDIT card".to_owned()),
@@ -165,6 +171,7 @@ fn entries() -> Vec<Entry> {
             flags: Flags::default(),
             tags: Vec::new(),
             received: None,
+            importance: 0.7,
             message: Message {
                 from: vec![person(None, "nobody@nowhere.org")],
                 subject: Some("undated".to_owned()),
@@ -443,6 +450,30 @@ fn relevance_puts_the_best_match_first() {
 }
 
 #[test]
+fn importance_sorts_highest_first_ties_newest_first() {
+    let (_dir, index) = fixture();
+    // 2, 1 and 5 tie at 0.7: newest first, the undated one last; 3 is
+    // at the threshold exactly.
+    assert_eq!(
+        ordered(&index, "*", Sort::Importance, 10, 0),
+        [2, 1, 5, 3, 4]
+    );
+    assert_eq!(ordered(&index, "*", Sort::Importance, 2, 2), [5, 3]);
+    assert_eq!(
+        ordered(&index, "credit", Sort::Importance, 10, 0),
+        [2, 1, 4]
+    );
+    check(
+        &index,
+        &[
+            ("is:important", &[1, 2, 3, 5]),
+            ("IS:Important and tag:inbox", &[1, 2]),
+            ("not is:important", &[4]),
+        ],
+    );
+}
+
+#[test]
 fn long_words_are_not_indexed() {
     let (_dir, index) = fixture();
     check(
@@ -549,6 +580,7 @@ fn handles_are_found_apart_from_mail_addresses_and_as_words() {
         flags: Flags::default(),
         tags: Vec::new(),
         received: None,
+        importance: 0.0,
         message,
     };
     let mail = entry(

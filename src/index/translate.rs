@@ -13,6 +13,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use super::clock::Clock;
 use super::query::{DateRange, KeywordField, Query, TextField};
 use super::schema::{Fields, keyword_analyzer, tokens, words_analyzer};
+use crate::tagging::importance::IMPORTANT;
 
 /// How many indexed words the last word of a phrase prefix may stand for.
 const PHRASE_PREFIX_EXPANSIONS: u32 = 1_000;
@@ -53,6 +54,13 @@ impl<'a> Translator<'a> {
             Query::Flag(flag) => self.term(Term::from_field_text(self.fields.flag, flag.as_str())),
             Query::Thread(thread) => self.term(Term::from_field_i64(self.fields.thread, thread.0)),
             Query::Date(range) => self.date(range),
+            Query::Important => {
+                let threshold = Term::from_field_f64(self.fields.importance, IMPORTANT);
+                Box::new(RangeQuery::new(
+                    Bound::Included(threshold),
+                    Bound::Unbounded,
+                ))
+            }
             Query::And(queries) => self.and(queries),
             Query::Or(queries) => Box::new(BooleanQuery::new(
                 queries

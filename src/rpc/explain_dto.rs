@@ -1,5 +1,5 @@
-//! The result of `explain`: why a message holds each of its tags, and the
-//! spam model's verdict on it.
+//! The result of `explain`: why a message holds each of its tags, the
+//! spam model's verdict on it, and its importance score with the reasons.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,22 @@ pub struct ExplanationDto {
     /// The spam model's score of the message, tagged or not; null when no
     /// spam model was trained.
     pub spam: Option<VerdictDto>,
+    /// The message's importance; null until computed (messages stored
+    /// before inbox scored importance: `inbox importance update`).
+    #[serde(default)]
+    pub importance: Option<ImportanceDto>,
+}
+
+/// A message's importance score and what made it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportanceDto {
+    /// From 0 to 1.
+    pub score: f64,
+    /// Scores at or above this are `is:important`.
+    pub threshold: f64,
+    pub important: bool,
+    /// Each part of the score: `+0.4: you wrote to ...`, `×0.25: tagged bulk`.
+    pub reasons: Vec<String>,
 }
 
 /// Why a message holds one tag.

@@ -162,9 +162,9 @@ pub const METHODS: &[MethodSpec] = &[
             ),
             param(
                 "sort",
-                ParamType::OneOf(&["-date", "date", "relevance"]),
+                ParamType::OneOf(&["-date", "date", "relevance", "importance"]),
                 false,
-                "newest first (default), oldest first, or best match first",
+                "newest first (default), oldest first, best match first, or most important first",
             ),
             param(
                 "snippets",
@@ -233,12 +233,12 @@ pub const METHODS: &[MethodSpec] = &[
     MethodSpec {
         method: Method::Explain,
         name: "explain",
-        summary: "Why a message holds each of its tags (built-in tagger and its trigger, rule, classifier with its strongest tokens, or the user), and its spam score",
+        summary: "Why a message holds each of its tags (built-in tagger and its trigger, rule, classifier with its strongest tokens, or the user), its spam score, and its importance score with the reasons",
         params: &[param("id", ParamType::Integer, true, "the message id")],
         result: (
             "explanation",
             "object",
-            "{id, tags: [{tag, origin, tagger, evidence, rule, query, score, classifier}], spam}",
+            "{id, tags: [{tag, origin, tagger, evidence, rule, query, score, classifier}], spam, importance: {score, threshold, important, reasons}}",
         ),
     },
     MethodSpec {

@@ -58,6 +58,9 @@ pub enum SortParam {
     /// Best match first.
     #[serde(rename = "relevance")]
     Relevance,
+    /// Highest importance score first; equal scores newest first.
+    #[serde(rename = "importance")]
+    Importance,
 }
 
 /// `count`: how many messages match a query.

@@ -77,7 +77,9 @@ impl Store {
 
     /// Deletes the messages `ids` and every row about them (raw bytes, body
     /// text, locations, participants, references, tags and where they came
-    /// from, classifier training records, queued flag changes) in one transaction, leaving tombstones for the index.
+    /// from, classifier training records, queued flag changes, and the
+    /// user's correspondents no other message names) in one transaction,
+    /// leaving tombstones for the index.
     /// Follow with [`Store::scrub`] to make the bytes unrecoverable.
     pub fn erase(&mut self, ids: &[MessageId]) -> Result<Erasure, StoreError> {
         let erasure = self.erasure_of(ids)?;
@@ -99,6 +101,13 @@ impl Store {
                 [&list],
             )?;
         }
+        // The user's correspondents are derived from stored mail: an
+        // address no stored message is addressed to any more goes too.
+        tx.execute(
+            "DELETE FROM correspondents WHERE address NOT IN
+                 (SELECT address FROM participants WHERE role IN ('to', 'cc', 'bcc'))",
+            [],
+        )?;
         tx.commit()?;
         Ok(erasure)
     }

@@ -127,6 +127,17 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX trained_model ON trained(model);
     ",
+    // 5: each message's importance score and its reasons (one a line;
+    // NULL until computed), and the addresses the user wrote to, with how
+    // many of the user's messages named each.
+    "
+    ALTER TABLE messages ADD COLUMN importance REAL;
+    ALTER TABLE messages ADD COLUMN importance_reasons TEXT;
+    CREATE TABLE correspondents (
+        address   TEXT PRIMARY KEY,
+        messages  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

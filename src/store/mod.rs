@@ -10,6 +10,7 @@
 
 mod body_text;
 mod erase;
+mod importance;
 mod migrations;
 mod origins;
 mod outbox;
@@ -25,6 +26,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 pub use erase::{Aged, Erasure};
+pub use importance::{Importance, StoredParties};
 pub use migrations::latest_version;
 pub use origins::TagOrigin;
 pub use outbox::PendingFlags;

@@ -30,6 +30,8 @@ pub struct Summary {
     pub size: u64,
     /// Problems met when the message was read.
     pub warnings: Vec<String>,
+    /// Its importance score (see `tagging::importance`), once computed.
+    pub importance: Option<f64>,
 }
 
 /// Counts for `inbox stats`.
@@ -51,7 +53,7 @@ pub struct Stats {
 
 const SUMMARY_COLUMNS: &str =
     "m.id, m.thread_id, a.name, m.source, m.message_id, m.date, m.received,
-    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings";
+    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings, m.importance";
 
 impl Store {
     /// The summaries of `ids`, in the same order; unknown ids are left out.
@@ -294,5 +296,6 @@ fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
         warnings: warnings
             .map(|w| w.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
+        importance: row.get(13)?,
     })
 }

@@ -72,6 +72,8 @@ fn put_from(
                 received: None,
                 message: message.clone(),
                 tags: Vec::new(),
+                importance: None,
+                from_user: false,
             }))
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{AccountId, Store, StoreError, TagOrigin, threads};
+use super::{AccountId, Importance, Store, StoreError, TagOrigin, threads};
 use crate::model::{Flags, Location, Message, MessageId, SourceKind};
 
 /// A normalized message with what the store keeps beside it.
@@ -16,6 +16,10 @@ pub struct NewMessage<'a> {
     /// Tags the message gets when it is stored (not when it is a duplicate),
     /// each with where it came from.
     pub tags: Vec<(String, TagOrigin)>,
+    /// Its importance, when computed.
+    pub importance: Option<Importance>,
+    /// Whether the user sent it: its recipients become correspondents.
+    pub from_user: bool,
 }
 
 /// One write of a batch.
@@ -134,8 +138,9 @@ fn insert(
     let warnings = (!message.warnings.is_empty()).then(|| message.warnings.join("\n"));
     tx.prepare_cached(
         "INSERT INTO messages (account_id, source, thread_id, message_id, content_hash, subject,
-            base_subject, sender, date, received, flags, attachments, size, warnings, change_seq)
-         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            base_subject, sender, date, received, flags, attachments, size, warnings, change_seq,
+            importance, importance_reasons)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         account.0,
@@ -152,6 +157,8 @@ fn insert(
         new.raw.len(),
         warnings,
         seq,
+        new.importance.as_ref().map(|importance| importance.score),
+        (new.importance.as_ref()).map(|importance| importance.reasons.join("\n")),
     ])?;
     let id = tx.last_insert_rowid();
     let compressed = compressor
@@ -161,6 +168,9 @@ fn insert(
         .execute(params![id, compressed])?;
     super::body_text::insert(tx, compressor, id, &message.body)?;
     insert_participants(tx, id, message)?;
+    if new.from_user {
+        super::importance::record_correspondents(tx, message)?;
+    }
     insert_refs(tx, id, message)?;
     insert_location(tx, account, new.location, id, new.flags)?;
     let mut tag =

@@ -17,8 +17,8 @@ use super::{SyncError, indexer};
 use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
-use crate::store::{AccountId, NewMessage, Store, TagOrigin, Write};
-use crate::tagging::{Arrival, Candidate, Tagger};
+use crate::store::{AccountId, NewMessage, Store, Write};
+use crate::tagging::{Arrival, Candidate, Relation, Tagged, Tagger};
 
 /// Messages between index commits during a long sync...
 const INDEX_COMMIT_EVERY: u64 = 20_000;
@@ -154,21 +154,26 @@ struct Work {
 impl Work {
     fn store_batch(&mut self, batch: &Batch) -> Result<Stored, SyncError> {
         let messages = normalize_all(&batch.changes);
-        let mut tags = self.tag_all(&batch.changes, &messages)?.into_iter();
+        let mut tagged = self.tag_all(&batch.changes, &messages)?.into_iter();
         let mut messages = messages.into_iter();
         let writes: Vec<Write<'_>> = batch
             .changes
             .iter()
             .map(|change| match change {
-                Change::New(item) => Write::New(Box::new(NewMessage {
-                    location: &item.location,
-                    source: item.source,
-                    raw: &item.bytes,
-                    flags: item.flags,
-                    received: item.received,
-                    message: messages.next().unwrap_or_default(),
-                    tags: tags.next().unwrap_or_default(),
-                })),
+                Change::New(item) => {
+                    let tagged = tagged.next().unwrap_or_default();
+                    Write::New(Box::new(NewMessage {
+                        location: &item.location,
+                        source: item.source,
+                        raw: &item.bytes,
+                        flags: item.flags,
+                        received: item.received,
+                        message: messages.next().unwrap_or_default(),
+                        tags: tagged.tags,
+                        importance: Some(tagged.importance),
+                        from_user: tagged.from_user,
+                    }))
+                }
                 Change::Flags { location, flags } => Write::Flags {
                     location,
                     flags: *flags,
@@ -207,18 +212,21 @@ impl Work {
 }
 
 impl Work {
-    /// The tags of each new item (`messages` are their normalized forms, in
-    /// order). A reply's parent may be stored or earlier in the batch.
+    /// The tags and importance of each new item (`messages` are their
+    /// normalized forms, in order). A reply's parent, and a message of the
+    /// user's that tells who the user wrote to, may be stored or earlier in
+    /// the batch.
     fn tag_all(
         &mut self,
         changes: &[Change],
         messages: &[Message],
-    ) -> Result<Vec<Vec<(String, TagOrigin)>>, SyncError> {
+    ) -> Result<Vec<Tagged>, SyncError> {
         let items = changes.iter().filter_map(|change| match change {
             Change::New(item) => Some(item),
             Change::Flags { .. } | Change::Gone { .. } => None,
         });
         let mut in_batch: HashSet<&str> = HashSet::new();
+        let mut users = UsersInBatch::default();
         let mut all = Vec::with_capacity(messages.len());
         for (item, message) in items.zip(messages) {
             let mut parent_stored = false;
@@ -229,7 +237,7 @@ impl Work {
                 }
             }
             let folders = std::slice::from_ref(&item.location.folder);
-            let candidate = Candidate::new(
+            let mut candidate = Candidate::new(
                 message,
                 &self.account_name,
                 item.source,
@@ -240,11 +248,61 @@ impl Work {
             let arrival = Arrival {
                 raw: &item.bytes,
                 parent_stored,
+                relation: self.relation(message, &users)?,
             };
-            all.push(self.tagger.tags(&candidate, &arrival));
+            let tagged = self.tagger.tags(&mut candidate, &arrival);
+            if tagged.from_user {
+                users.add(message);
+            }
+            all.push(tagged);
             in_batch.extend(message.message_id.as_deref());
         }
         Ok(all)
+    }
+
+    /// The user's relation to the sender of `message`: indexed lookups in
+    /// the store, plus the user's messages earlier in the batch.
+    fn relation(&self, message: &Message, users: &UsersInBatch) -> Result<Relation, SyncError> {
+        let own = self.tagger.addresses();
+        let Some(sender) = message.from.first().map(|person| person.address.as_str()) else {
+            return Ok(Relation::default());
+        };
+        if own.is_empty() || own.iter().any(|mine| mine == sender) {
+            return Ok(Relation::default());
+        }
+        let earlier = users.written_to.get(sender).copied().unwrap_or(0);
+        let references: Vec<String> = (message.in_reply_to.iter())
+            .chain(&message.references)
+            .cloned()
+            .collect();
+        let replied_in_thread = references.iter().any(|id| users.message_ids.contains(id))
+            || self.store.user_wrote_any(&references, own)?;
+        Ok(Relation {
+            wrote_to: self.store.written_to(sender)? + earlier,
+            replied_in_thread,
+        })
+    }
+}
+
+/// The user's messages earlier in a batch (not stored yet): whom they
+/// wrote to, and their Message-IDs.
+#[derive(Default)]
+struct UsersInBatch {
+    written_to: HashMap<String, u64>,
+    message_ids: HashSet<String>,
+}
+
+impl UsersInBatch {
+    fn add(&mut self, message: &Message) {
+        let mut recipients: Vec<&str> = (message.to.iter().chain(&message.cc).chain(&message.bcc))
+            .map(|person| person.address.as_str())
+            .collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        for address in recipients {
+            *self.written_to.entry(address.to_owned()).or_default() += 1;
+        }
+        self.message_ids.extend(message.message_id.clone());
     }
 }
 

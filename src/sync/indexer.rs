@@ -96,6 +96,7 @@ fn document<'a>(summary: &'a Summary, message: &'a Message) -> IndexDoc<'a> {
         flags: summary.flags,
         tags: &summary.tags,
         received: summary.received,
+        importance: summary.importance.unwrap_or(0.0),
         message,
     }
 }

@@ -1,11 +1,12 @@
 //! Whether one message matches a [`Query`], without the index: the same
-//! words, keywords and flags the index holds for it, so a rule matches a
-//! new message exactly when a search would find it.
+//! words, keywords, flags and importance score the index holds for it, so
+//! a rule matches a new message exactly when a search would find it.
 
 use std::cell::OnceCell;
 
 use tantivy::tokenizer::TextAnalyzer;
 
+use super::importance::IMPORTANT;
 use crate::index::query::{DateRange, Flag, KeywordField, Query, TextField};
 use crate::index::{Clock, keyword_analyzer, participant_text, tokens, words_analyzer};
 use crate::model::{Flags, Message, SourceKind};
@@ -23,6 +24,8 @@ pub struct Candidate<'a> {
     pub flags: Flags,
     /// When it arrived; its date when it has none.
     pub received: Option<i64>,
+    /// Its importance score, once computed (`is:important`).
+    pub importance: Option<f64>,
     words: [OnceCell<Vec<Positions>>; 5],
 }
 
@@ -53,6 +56,7 @@ impl<'a> Candidate<'a> {
             folders,
             flags,
             received,
+            importance: None,
             words: Default::default(),
         }
     }
@@ -126,6 +130,7 @@ impl Matcher {
             // Rules cannot name threads (a new message has none yet).
             Query::Thread(_) => false,
             Query::Date(range) => self.date(range, candidate),
+            Query::Important => candidate.importance.is_some_and(|score| score >= IMPORTANT),
             Query::And(parts) => parts.iter().all(|part| self.matches(part, candidate, tags)),
             Query::Or(parts) => parts.iter().any(|part| self.matches(part, candidate, tags)),
             Query::Not(inner) => !self.matches(inner, candidate, tags),

@@ -3,9 +3,12 @@
 //! [`learned`]), then the user's rules (`rules.toml`, module [`rules`]) in
 //! order, each rule matching the message as a search would (module
 //! [`matcher`]) and seeing the tags set before it. Every tag comes with its
-//! [`TagOrigin`], stored beside it.
+//! [`TagOrigin`], stored beside it. Before the rules run, the message gets
+//! its importance score (module [`importance`]), which rules see as
+//! `is:important`.
 
 mod builtin;
+pub mod importance;
 pub mod learned;
 pub mod matcher;
 pub mod rules;
@@ -17,7 +20,8 @@ use crate::classify::{Classifier, Features, ModelError, model_path};
 use crate::config::{AccountConfig, Config, ConfigError};
 use crate::home::Home;
 use crate::index::Clock;
-use crate::store::TagOrigin;
+use crate::store::{Importance, TagOrigin};
+pub use importance::Relation;
 pub use learned::LEARNED_THRESHOLD;
 pub use matcher::{Candidate, Matcher};
 pub use rules::{Builtins, Rule, Rules, RulesError, rules_path};
@@ -51,6 +55,17 @@ pub struct Arrival<'a> {
     pub raw: &'a [u8],
     /// Whether a message its In-Reply-To names is stored.
     pub parent_stored: bool,
+    /// The user's relation to the sender, for the importance score.
+    pub relation: Relation,
+}
+
+/// What a new message gets: its tags with their origins, its importance.
+#[derive(Debug, Default)]
+pub struct Tagged {
+    pub tags: Vec<(String, TagOrigin)>,
+    pub importance: Importance,
+    /// Whether one of the user's addresses sent it.
+    pub from_user: bool,
 }
 
 impl Tagger {
@@ -119,9 +134,15 @@ impl Tagger {
         &self.rules
     }
 
-    /// The tags of a new message with their origins: the built-in
-    /// taggers', the classifiers', then the rules'.
-    pub fn tags(&mut self, candidate: &Candidate, arrival: &Arrival) -> Vec<(String, TagOrigin)> {
+    /// The user's own addresses, lowercased.
+    pub fn addresses(&self) -> &[String] {
+        &self.own
+    }
+
+    /// The tags of a new message with their origins (the built-in
+    /// taggers', the classifiers', then the rules') and its importance,
+    /// computed before the rules run and set on `candidate` for them.
+    pub fn tags(&mut self, candidate: &mut Candidate, arrival: &Arrival) -> Tagged {
         let mut tags = builtin::tags(self.rules.builtins, &self.own, candidate, arrival);
         if self.spam.is_some() || !self.learned.is_empty() {
             let features = Features::of(arrival.raw);
@@ -138,8 +159,23 @@ impl Tagger {
                 }
             }
         }
+        let [from, to, cc] = importance::addresses(candidate.message);
+        let names: Vec<&str> = tags.iter().map(|(tag, _)| tag.as_str()).collect();
+        let parties = importance::Parties {
+            from: &from,
+            to: &to,
+            cc: &cc,
+            tags: &names,
+        };
+        let importance = importance::importance(&parties, &self.own, arrival.relation);
+        let from_user = importance::from_user(&from, &self.own);
+        candidate.importance = Some(importance.score);
         self.apply_rules(candidate, &mut tags);
-        tags
+        Tagged {
+            tags,
+            importance,
+            from_user,
+        }
     }
 
     /// Applies the rules in order to a message holding `tags`; a tag a

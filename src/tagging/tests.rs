@@ -142,7 +142,7 @@ fn a_later_rule_sees_an_earlier_rules_tags_and_removals() {
         .unwrap(),
         None,
     );
-    let candidate = Candidate::new(
+    let mut candidate = Candidate::new(
         &message,
         "home",
         crate::model::SourceKind::Maildir,
@@ -150,13 +150,16 @@ fn a_later_rule_sees_an_earlier_rules_tags_and_removals() {
         Default::default(),
         None,
     );
-    let tags = tagger.tags(
-        &candidate,
-        &Arrival {
-            raw: b"Subject: Weekly report\n\nnumbers\n",
-            parent_stored: false,
-        },
-    );
+    let tags = tagger
+        .tags(
+            &mut candidate,
+            &Arrival {
+                raw: b"Subject: Weekly report\n\nnumbers\n",
+                parent_stored: false,
+                relation: Default::default(),
+            },
+        )
+        .tags;
     let names: Vec<&str> = tags.iter().map(|(tag, _)| tag.as_str()).collect();
     assert_eq!(names, ["work", "seen-work"]);
     assert_eq!(

@@ -11,6 +11,7 @@ mod erase_remote;
 mod export;
 mod imap;
 mod import;
+mod importance;
 mod privacy;
 mod queries;
 mod retention;

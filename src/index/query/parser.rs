@@ -20,6 +20,9 @@ const IS_VALUES: [(&str, Flag); 9] = [
     ("attachment", Flag::Attachment),
 ];
 
+/// The `is:` value of [`Query::Important`].
+const IMPORTANT: &str = "important";
+
 pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
     let chars: Vec<char> = text.chars().collect();
     let tokens = lex(&chars)?;
@@ -203,12 +206,17 @@ fn term_query(term: &Term) -> Result<Query, QueryError> {
         Prefix::Is => {
             no_wildcard()?;
             let lower = term.value.to_lowercase();
+            if lower == IMPORTANT {
+                return Ok(Query::Important);
+            }
             IS_VALUES
                 .iter()
                 .find(|(value, _)| *value == lower)
                 .map(|&(_, flag)| Query::Flag(flag))
                 .ok_or_else(|| {
-                    let valid: Vec<&str> = IS_VALUES.iter().map(|(value, _)| *value).collect();
+                    let valid: Vec<&str> = (IS_VALUES.iter().map(|(value, _)| *value))
+                        .chain([IMPORTANT])
+                        .collect();
                     QueryError::new(
                         at,
                         format!(

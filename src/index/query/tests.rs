@@ -195,6 +195,13 @@ fn is_values_and_flag_tags() {
         keyword(KeywordField::Tag, "seen"),
         "not a notmuch tag"
     );
+    assert_eq!(ok("is:Important"), Query::Important);
+    assert_eq!(
+        ok("tag:important"),
+        keyword(KeywordField::Tag, "important"),
+        "a tag, not the score"
+    );
+    assert!(parse("is:important*").is_err());
 }
 
 #[test]
