@@ -11,31 +11,30 @@ imap: the server side is `UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS
 maildir: the source side is every file in DIR/cur and DIR/new.
 
 The store side is read from the SQLite store itself (read-only): the
-account's messages and their locations (`UIDVALIDITY:UID` in the folder for
-IMAP). The index side is `inbox search --json --limit N '*'` and
-`inbox search --count '*'`; the store's own count is `inbox account list
---json`.
+account's messages and their locations in the folder (`UIDVALIDITY:UID` for
+IMAP, the file name without its flags for a Maildir, whose folder is INBOX).
+The index side is `inbox search --json --limit N '*'` and `inbox search
+--count '*'`; the store's own count is `inbox account list --json`.
+Message-IDs are compared with white space runs made one space.
 
 Prints one JSON object:
   source           messages at the source
-  locations        the store's locations in the folder (IMAP) or messages (maildir)
+  locations        source messages with a location in the store
   store            the account's messages in the store (identical copies
                    at the source are one message with several locations)
-  lost             source messages the store does not hold: a UID without
-                   a location (IMAP), or a Message-ID held fewer times than
-                   at the source
-  duplicated       store messages beyond the source's copies of their
-                   Message-ID, plus messages no location points to (IMAP)
-  stale            locations of a UID the folder does not hold (IMAP)
+  lost             source messages without a location
+  duplicated       stored messages beyond the source's copies of their
+                   Message-ID, plus stored messages no location points to
+  stale            locations of a message the source does not hold
   id_mismatch      locations whose message has another Message-ID than the
-                   server's message of that UID (IMAP)
+                   source message they stand for
   index            `inbox search --count '*'`
   index_ids        distinct message ids `inbox search --json` returns
   index_dup        ids it returns more than once
   index_vs_store   store message ids missing from the index plus index ids
                    not in the store
   account_list     the account's count in `inbox account list --json`
-  examples         a few lost / duplicated Message-IDs, to look at
+  examples         a few lost / duplicated / mismatched Message-IDs
 Exit status 0 whether or not they match; the caller judges.
 """
 
@@ -55,11 +54,17 @@ import sys
 UID_LINE = re.compile(rb"UID (\d+)")
 
 
+def same_form(value):
+    """A Message-ID with every run of white space (folding included) one space:
+    how it is compared, as a malformed id may keep its folding in the store."""
+    return None if value is None else " ".join(value.split()) or None
+
+
 def bare_id(value):
-    """A Message-ID without angle brackets and surrounding space, as inbox keeps it."""
+    """A Message-ID without angle brackets and surrounding space, in [`same_form`]."""
     if value is None:
         return None
-    value = re.sub(r"\r?\n", "", str(value)).strip()
+    value = same_form(str(value)) or ""
     if value.startswith("<"):
         value = value[1:]
     if value.endswith(">"):
@@ -106,18 +111,16 @@ def server_messages(a):
 
 
 def maildir_messages(path):
-    """Message ids of every file in the Maildir, as a list."""
-    ids = []
+    """{file name without its flags: message id} of every file in the Maildir."""
+    found = {}
     for sub in ("cur", "new"):
         base = os.path.join(path, sub)
         for name in os.listdir(base):
             with open(os.path.join(base, name), "rb") as f:
                 raw = f.read()
-            end = raw.find(b"\n\n")
-            end2 = raw.find(b"\r\n\r\n")
-            cut = min(x for x in (end, end2, len(raw)) if x >= 0)
-            ids.append(header_id(raw[: cut + 1]))
-    return ids
+            ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+            found[name.split(":", 1)[0]] = header_id(raw[: min(ends, default=len(raw)) + 1])
+    return found
 
 
 def store_rows(store, account):
@@ -126,7 +129,8 @@ def store_rows(store, account):
     acc = db.execute("SELECT id FROM accounts WHERE name = ?", (account,)).fetchone()
     if acc is None:
         return {}, []
-    messages = dict(db.execute("SELECT id, message_id FROM messages WHERE account_id = ?", acc))
+    messages = {row: same_form(mid) for row, mid in
+                db.execute("SELECT id, message_id FROM messages WHERE account_id = ?", acc)}
     locations = db.execute(
         "SELECT folder, remote_id, message_id FROM locations WHERE account_id = ?", acc
     ).fetchall()
@@ -170,38 +174,49 @@ def main():
     a = ap.parse_args()
 
     messages, locations = store_rows(a.store, a.account)
-    store_ids = collections.Counter(messages.values())
-    result = {"store": len(messages)}
     if a.mode == "imap":
-        server, uidvalidity = server_messages(a)
-        source_ids = collections.Counter(server.values())
-        here = {}
-        stale = 0
-        for folder, remote_id, row in locations:
-            if folder != a.folder:
-                continue
+        source, uidvalidity = server_messages(a)
+        folder = a.folder
+
+        def key(remote_id):
             validity, _, uid = remote_id.partition(":")
-            if int(validity) != uidvalidity or int(uid) not in server:
-                stale += 1
-            else:
-                here[int(uid)] = row
-        lost_uids = [uid for uid in server if uid not in here]
-        mismatch = [uid for uid, row in here.items() if messages.get(row) != server[uid]]
-        pointed = {row for _, _, row in locations}
-        orphans = [row for row in messages if row not in pointed]
-        dup, dup_keys = excess(store_ids, source_ids)
-        result.update(source=len(server), locations=len(here), lost=len(lost_uids),
-                      duplicated=dup + len(orphans), stale=stale, id_mismatch=len(mismatch),
-                      examples={"lost": [server[u] for u in lost_uids[:3]],
-                                "duplicated": dup_keys[:3] + [messages[r] for r in orphans[:3]],
-                                "id_mismatch": [(server[u], messages.get(here[u])) for u in mismatch[:3]]})
+            return int(uid) if validity == str(uidvalidity) and uid.isdigit() else None
     else:
-        source_ids = collections.Counter(maildir_messages(a.maildir))
-        lost, lost_keys = excess(source_ids, store_ids)
-        dup, dup_keys = excess(store_ids, source_ids)
-        result.update(source=sum(source_ids.values()), locations=len(locations), lost=lost,
-                      duplicated=dup, stale=0, id_mismatch=0,
-                      examples={"lost": lost_keys[:3], "duplicated": dup_keys[:3]})
+        source = maildir_messages(a.maildir)
+        folder = "INBOX"
+
+        def key(remote_id):
+            return remote_id
+
+    # Each source message must have exactly one location (the table's key
+    # allows no second), pointing to a message with its Message-ID; every
+    # stored message must be pointed to by a location, and no Message-ID may
+    # be stored more often than the source holds it.
+    here = {}
+    stale = 0
+    for loc_folder, remote_id, row in locations:
+        if loc_folder != folder:
+            continue
+        k = key(remote_id)
+        if k in source:
+            here[k] = row
+        else:
+            stale += 1
+    lost = [k for k in source if k not in here]
+    mismatch = [k for k in here if messages.get(here[k]) != source[k]]
+    pointed = {row for _, _, row in locations}
+    orphans = [row for row in messages if row not in pointed]
+    stored_ids = collections.Counter(mid for mid in messages.values() if mid is not None)
+    dup, dup_keys = excess(stored_ids, collections.Counter(source.values()))
+    result = {
+        "source": len(source), "locations": len(here), "store": len(messages),
+        "lost": len(lost), "duplicated": dup + len(orphans), "stale": stale,
+        "id_mismatch": len(mismatch),
+        "examples": {"lost": [source[k] for k in lost[:3]],
+                     "duplicated": dup_keys[:3] + [messages[r] for r in orphans[:3]],
+                     "id_mismatch": [{"source": source[k], "store": messages.get(here[k])}
+                                     for k in mismatch[:3]]},
+    }
 
     count, ids, listed = index_side(a.inbox, a.account, max(len(messages), 1) * 2 + 10)
     seen = collections.Counter(ids)

@@ -11,6 +11,7 @@ mod import;
 mod learn;
 mod maintenance;
 mod progress;
+mod report;
 mod rules;
 mod search;
 mod spam;
@@ -167,11 +168,11 @@ pub fn main() -> ExitCode {
         // The reader went away (`inbox search ... | head`): nothing to report.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if is_wrong_key(&error) => {
-            eprintln!("inbox: {error:#}");
+            eprintln!("inbox: {}", report::describe(&error));
             ExitCode::from(2)
         }
         Err(error) => {
-            eprintln!("inbox: {error:#}");
+            eprintln!("inbox: {}", report::describe(&error));
             ExitCode::FAILURE
         }
     }
