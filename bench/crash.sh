@@ -170,7 +170,16 @@ server_count() {
         | sed -n 's/.*messages=\([0-9]*\).*/\1/p' || true
 }
 dovecot_up() { bash "$peer/start.sh" "$DOVECOT_DIR" >/dev/null; }
-dovecot_down() { bash "$peer/stop.sh" "$DOVECOT_DIR" >/dev/null; }
+# `dovecot stop` ends the master but leaves the processes serving open
+# sessions running, and their clients notice nothing: end them too (by pid,
+# those of this instance only), as a restarting server does.
+dovecot_down() {
+    bash "$peer/stop.sh" "$DOVECOT_DIR" >/dev/null
+    local pids
+    pids=$(ps -eo pid=,args= | awk -v tag="dovecot-test-$(basename "$DOVECOT_DIR")/" 'index($0, tag) { print $1 }')
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
 
 load_folder() {
     log "dovecot in $DOVECOT_DIR (ports $IMAP_PORT, $IMAPS_PORT)"
