@@ -181,7 +181,7 @@ dovecot_up() { bash "$peer/start.sh" "$DOVECOT_DIR" >/dev/null; }
 dovecot_down() {
     bash "$peer/stop.sh" "$DOVECOT_DIR" >/dev/null
     local pids
-    pids=$(ps -eo pid=,args= | awk -v tag="dovecot-test-$(basename "$DOVECOT_DIR")/" 'index($0, tag) { print $1 }')
+    pids=$(ps -eo pid=,args= | awk -v tag="dovecot-test-$(basename "$DOVECOT_DIR")/" 'index($2, tag) == 1 { print $1 }')
     # shellcheck disable=SC2086
     [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }
