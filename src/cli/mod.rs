@@ -12,6 +12,7 @@ mod importance;
 mod learn;
 mod maintenance;
 mod progress;
+mod report;
 mod retention;
 mod rules;
 mod search;
@@ -175,11 +176,11 @@ pub fn main() -> ExitCode {
         // The reader went away (`inbox search ... | head`): nothing to report.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if is_wrong_key(&error) => {
-            eprintln!("inbox: {error:#}");
+            eprintln!("inbox: {}", report::describe(&error));
             ExitCode::from(2)
         }
         Err(error) => {
-            eprintln!("inbox: {error:#}");
+            eprintln!("inbox: {}", report::describe(&error));
             ExitCode::FAILURE
         }
     }
