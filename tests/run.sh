@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: starts the Dovecot IMAP test server the IMAP tests talk to
-# (installing dovecot-imapd on first use), then `cargo test --workspace`.
+# (installing dovecot-imapd on first use), then `cargo test --workspace`, then
+# the reduced crash-safety check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +20,9 @@ export INBOX_TEST_DOVECOT_DIR="${INBOX_TEST_DOVECOT_DIR:-/tmp/inbox-dovecot}"
 bash "$peer/start.sh" "$INBOX_TEST_DOVECOT_DIR"
 
 cargo test --workspace
+
+# Crash safety in its reduced form (bench/crash.sh): inboxd killed during an
+# IMAP backfill, the IMAP server restarted mid-sync, a full disk during an
+# import; fails on any lost or duplicated message. Uses the binaries just built.
+bin="${CARGO_TARGET_DIR:-target}/debug"
+INBOX_BIN="$bin/inbox" INBOXD_BIN="$bin/inboxd" bash bench/crash.sh --quick
