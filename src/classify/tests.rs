@@ -226,3 +226,16 @@ fn clues_are_the_strongest_known_tokens() {
         "{clues:?}"
     );
 }
+
+#[test]
+fn tokens_of_a_message_normalized_before_are_those_of_its_bytes() {
+    for (file, raw) in subset(100) {
+        let message = crate::normalize::normalize(&raw);
+        assert_eq!(
+            Features::of_normalized(&raw, &message),
+            Features::of(&raw),
+            "{}",
+            file.name
+        );
+    }
+}

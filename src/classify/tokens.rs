@@ -36,11 +36,25 @@ impl Features {
     /// Tokenizes one raw RFC 5322 message; never panics.
     pub fn of(raw: &[u8]) -> Features {
         let raw = &raw[..raw.len().min(MAX_INPUT)];
-        let message = normalize(raw);
+        Features::of_parts(raw, &normalize(raw))
+    }
+
+    /// [`Features::of`] of a mail whose bytes were normalized already
+    /// (`message` is `normalize(raw)`): the same tokens, without parsing
+    /// the message a second time.
+    pub fn of_normalized(raw: &[u8], message: &Message) -> Features {
+        match raw.len() <= MAX_INPUT {
+            true => Features::of_parts(raw, message),
+            // `of` reads only the first MAX_INPUT bytes.
+            false => Features::of(raw),
+        }
+    }
+
+    fn of_parts(raw: &[u8], message: &Message) -> Features {
         let mut tokens = Tokens::default();
-        header_tokens(&message, &headers::fields(raw), &mut tokens);
+        header_tokens(message, &headers::fields(raw), &mut tokens);
         part_tokens(raw, &mut tokens);
-        attachment_tokens(&message, &mut tokens);
+        attachment_tokens(message, &mut tokens);
         body_tokens(&message.body, &mut tokens);
         let mut features: Vec<String> = tokens.seen.into_iter().collect();
         features.sort_unstable();

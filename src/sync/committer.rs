@@ -18,7 +18,7 @@ use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
 use crate::store::{AccountId, NewMessage, Store, Write};
-use crate::tagging::{Arrival, Candidate, Relation, Tagged, Tagger};
+use crate::tagging::{Arrival, Candidate, Relation, Scores, Tagged, Tagger};
 
 /// Messages between index commits during a long sync...
 const INDEX_COMMIT_EVERY: u64 = 20_000;
@@ -153,8 +153,8 @@ struct Work {
 
 impl Work {
     fn store_batch(&mut self, batch: &Batch) -> Result<Stored, SyncError> {
-        let messages = normalize_all(&batch.changes);
-        let mut tagged = self.tag_all(&batch.changes, &messages)?.into_iter();
+        let (messages, scores) = normalize_all(&batch.changes, &self.tagger);
+        let mut tagged = self.tag_all(&batch.changes, &messages, scores)?.into_iter();
         let mut messages = messages.into_iter();
         let writes: Vec<Write<'_>> = batch
             .changes
@@ -220,6 +220,7 @@ impl Work {
         &mut self,
         changes: &[Change],
         messages: &[Message],
+        scores: Vec<Scores>,
     ) -> Result<Vec<Tagged>, SyncError> {
         let items = changes.iter().filter_map(|change| match change {
             Change::New(item) => Some(item),
@@ -228,7 +229,7 @@ impl Work {
         let mut in_batch: HashSet<&str> = HashSet::new();
         let mut users = UsersInBatch::default();
         let mut all = Vec::with_capacity(messages.len());
-        for (item, message) in items.zip(messages) {
+        for ((item, message), scores) in items.zip(messages).zip(scores) {
             let mut parent_stored = false;
             for parent in &message.in_reply_to {
                 if in_batch.contains(parent.as_str()) || self.store.has_message_id(parent)? {
@@ -249,6 +250,7 @@ impl Work {
                 raw: &item.bytes,
                 parent_stored,
                 relation: self.relation(message, &users)?,
+                scores,
             };
             let tagged = self.tagger.tags(&mut candidate, &arrival);
             if tagged.from_user {
@@ -306,8 +308,9 @@ impl UsersInBatch {
     }
 }
 
-/// Normalizes the new items of a batch, in order, on all cores.
-fn normalize_all(changes: &[Change]) -> Vec<Message> {
+/// Normalizes the new items of a batch, in order, on all cores, and
+/// scores each with the tagger's classifiers there too.
+fn normalize_all(changes: &[Change], tagger: &Tagger) -> (Vec<Message>, Vec<Scores>) {
     let raws: Vec<(SourceKind, &[u8])> = changes
         .iter()
         .filter_map(|change| match change {
@@ -323,7 +326,11 @@ fn normalize_all(changes: &[Change]) -> Vec<Message> {
             .map(|part| {
                 scope.spawn(|| {
                     (part.iter())
-                        .map(|&(source, raw)| normalize_item(source, raw))
+                        .map(|&(source, raw)| {
+                            let message = normalize_item(source, raw);
+                            let scores = tagger.scores(source, raw, &message);
+                            (message, scores)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -335,6 +342,6 @@ fn normalize_all(changes: &[Change]) -> Vec<Message> {
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect()
+            .unzip()
     })
 }

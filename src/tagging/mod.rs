@@ -20,6 +20,7 @@ use crate::classify::{Classifier, Features, ModelError, model_path};
 use crate::config::{AccountConfig, Config, ConfigError};
 use crate::home::Home;
 use crate::index::Clock;
+use crate::model::{Message, SourceKind};
 use crate::store::{Importance, TagOrigin};
 pub use importance::Relation;
 pub use learned::LEARNED_THRESHOLD;
@@ -57,6 +58,16 @@ pub struct Arrival<'a> {
     pub parent_stored: bool,
     /// The user's relation to the sender, for the importance score.
     pub relation: Relation,
+    /// Its classifiers' scores ([`Tagger::scores`]).
+    pub scores: Scores,
+}
+
+/// A new message's scores by the tagger's classifiers: the spam model's,
+/// and each learned tag's, in the tagger's order.
+#[derive(Debug, Default)]
+pub struct Scores {
+    spam: Option<f64>,
+    learned: Vec<f64>,
 }
 
 /// What a new message gets: its tags with their origins, its importance.
@@ -139,24 +150,38 @@ impl Tagger {
         &self.own
     }
 
+    /// The scores of a new message (normalized from `raw` into `message`)
+    /// by each classifier, for [`Arrival::scores`]. Takes `&self`, so the
+    /// messages of a batch can be scored on all cores.
+    pub fn scores(&self, source: SourceKind, raw: &[u8], message: &Message) -> Scores {
+        if self.spam.is_none() && self.learned.is_empty() {
+            return Scores::default();
+        }
+        let features = match source.is_mail() {
+            true => Features::of_normalized(raw, message),
+            false => Features::of(raw),
+        };
+        Scores {
+            spam: (self.spam.as_ref()).map(|spam| spam.score_features(&features)),
+            learned: (self.learned.iter())
+                .map(|(_, model)| model.score_features(&features))
+                .collect(),
+        }
+    }
+
     /// The tags of a new message with their origins (the built-in
     /// taggers', the classifiers', then the rules') and its importance,
     /// computed before the rules run and set on `candidate` for them.
     pub fn tags(&mut self, candidate: &mut Candidate, arrival: &Arrival) -> Tagged {
         let mut tags = builtin::tags(self.rules.builtins, &self.own, candidate, arrival);
-        if self.spam.is_some() || !self.learned.is_empty() {
-            let features = Features::of(arrival.raw);
-            if let Some(spam) = &self.spam {
-                let score = spam.score_features(&features);
-                if Classifier::is_positive(score) {
-                    tags.push(("spam".into(), classified("spam", score)));
-                }
-            }
-            for (tag, model) in &self.learned {
-                let score = model.score_features(&features);
-                if score > LEARNED_THRESHOLD && !tags.iter().any(|(have, _)| have == tag) {
-                    tags.push((tag.clone(), classified(tag, score)));
-                }
+        if let Some(score) = arrival.scores.spam
+            && Classifier::is_positive(score)
+        {
+            tags.push(("spam".into(), classified("spam", score)));
+        }
+        for ((tag, _), &score) in self.learned.iter().zip(&arrival.scores.learned) {
+            if score > LEARNED_THRESHOLD && !tags.iter().any(|(have, _)| have == tag) {
+                tags.push((tag.clone(), classified(tag, score)));
             }
         }
         let [from, to, cc] = importance::addresses(candidate.message);

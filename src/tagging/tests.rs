@@ -157,6 +157,7 @@ fn a_later_rule_sees_an_earlier_rules_tags_and_removals() {
                 raw: b"Subject: Weekly report\n\nnumbers\n",
                 parent_stored: false,
                 relation: Default::default(),
+                scores: Default::default(),
             },
         )
         .tags;
