@@ -1,4 +1,5 @@
-//! A minimal header scan of our own, for messages mail-parser cannot read.
+//! A minimal header scan of our own, for messages mail-parser cannot read,
+//! and for the fields it left empty in those it can ([`fill_missing`]).
 //!
 //! Headers end at the first empty line (CRLF or LF) or at the first line
 //! that is neither a field nor a continuation; folded fields are unfolded.
@@ -28,6 +29,52 @@ pub(super) fn scan(raw: &[u8]) -> Message {
     text.push_part(&String::from_utf8_lossy(body));
     message.body = text.finish(&mut message.warnings);
     message
+}
+
+/// Fills the fields mail-parser left empty from our own scan of the header
+/// block: a field it swallowed (mail-parser 0.11 takes the line after some
+/// `Date:` values it misreads, with LF line ends) or could not decode.
+pub(super) fn fill_missing(raw: &[u8], message: &mut Message) {
+    let any_missing = message.message_id.is_none()
+        || message.subject.is_none()
+        || message.date.is_none()
+        || message.from.is_empty()
+        || message.to.is_empty();
+    if !any_missing {
+        return;
+    }
+    let mut scanned = Message::default();
+    for (name, value) in unfolded_fields(split_at_body(raw).0) {
+        read_field(name, &value, &mut scanned);
+    }
+    fill(&mut message.message_id, scanned.message_id);
+    fill(&mut message.subject, scanned.subject);
+    fill(&mut message.date, scanned.date);
+    fill(&mut message.list_id, scanned.list_id);
+    for (have, found) in [
+        (&mut message.from, scanned.from),
+        (&mut message.to, scanned.to),
+        (&mut message.cc, scanned.cc),
+        (&mut message.bcc, scanned.bcc),
+    ] {
+        if have.is_empty() {
+            *have = found;
+        }
+    }
+    for (have, found) in [
+        (&mut message.in_reply_to, scanned.in_reply_to),
+        (&mut message.references, scanned.references),
+    ] {
+        if have.is_empty() {
+            *have = found;
+        }
+    }
+}
+
+fn fill<T>(have: &mut Option<T>, found: Option<T>) {
+    if have.is_none() {
+        *have = found;
+    }
 }
 
 /// Splits `raw` into its header block and its body.

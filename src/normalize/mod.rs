@@ -51,7 +51,10 @@ pub fn normalize_item(source: SourceKind, raw: &[u8]) -> Message {
 /// the problems listed in [`Message::warnings`].
 pub fn normalize(raw: &[u8]) -> Message {
     let mut message = match guard::catch_quietly(|| mail::extract(raw)) {
-        Ok(Some(message)) => message,
+        Ok(Some(mut message)) => {
+            fallback::fill_missing(raw, &mut message);
+            message
+        }
         Ok(None) => fallback_with_warning(raw, "no header fields found"),
         Err(panic) => fallback_with_warning(raw, &format!("the MIME parser failed ({panic})")),
     };

@@ -296,3 +296,21 @@ fn hostile_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_field_after_a_misread_date_is_kept() {
+    // mail-parser 0.11 swallows the line after this Date with LF line ends.
+    let lf = "From: <z9@china.example>\nDate: 03 Jul 01 4:12:06 PM\nMessage-Id: <0UW3Y47e27xw>\n\
+              To: good@china.example\nSubject: Incredible\n\nGreetings\n";
+    let crlf = lf.replace('\n', "\r\n");
+    for raw in [lf, crlf.as_str()] {
+        let message = normalize(raw.as_bytes());
+        assert_eq!(
+            message.message_id.as_deref(),
+            Some("0UW3Y47e27xw"),
+            "{raw:?}"
+        );
+        assert_eq!(message.to[0].address, "good@china.example");
+        assert_eq!(message.subject.as_deref(), Some("Incredible"));
+    }
+}
