@@ -4,6 +4,7 @@
 Usage:
   rpcload.py latency SOCKET --runs N [--method search|count] [--params JSON] QUERY...
   rpcload.py throughput SOCKET --clients C --seconds S [--params JSON] QUERY...
+  rpcload.py drop [--count N] SOCKET [QUERY...]
   rpcload.py call SOCKET METHOD [PARAMS_JSON]
 
 JSON-RPC 2.0, one JSON message per line each way, one connection per client.
@@ -22,6 +23,11 @@ p99_ms <TAB> client_cpu_s`: the client's own CPU time (user + system) shows
 how much of the machine the load generator took from the daemon. Responses
 are checked for a result without being decoded (decoding thousands of
 25 kB responses a second would load the client more than the daemon).
+
+drop: N connections, opened at once, each left in a different way: a
+request cut in the middle, a whole search whose answer is never read, or
+nothing sent; all are then closed without reading, and one more connection
+must still get an answer. Prints `dropped <TAB> answer_ms`.
 
 call: one call; prints its result as JSON.
 
@@ -160,6 +166,30 @@ def throughput(args, extra):
     print(f"{len(every)}\t{elapsed:.2f}\t{len(every) / elapsed:.0f}\t{p50:.3f}\t{p99:.3f}\t{cpu:.2f}")
 
 
+def drop(args):
+    queries = args.queries or ["*"]
+    socks = []
+    for n in range(args.count):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(args.socket)
+        line = json.dumps({"jsonrpc": "2.0", "id": n, "method": "search",
+                           "params": {"query": queries[n % len(queries)], "limit": 50}}) + "\n"
+        kind = n % 3
+        if kind == 0:
+            sock.sendall(line[: len(line) // 2].encode())
+        elif kind == 1:
+            sock.sendall(line.encode())
+        socks.append(sock)
+    for sock in socks:
+        sock.close()
+    client = Client(args.socket)
+    start = time.perf_counter_ns()
+    client.call("count", {"query": queries[0]})
+    elapsed = (time.perf_counter_ns() - start) / 1e6
+    client.close()
+    print(f"{len(socks)}\t{elapsed:.3f}")
+
+
 def call(args):
     client = Client(args.socket)
     print(json.dumps(client.call(args.method, json.loads(args.params))))
@@ -175,6 +205,10 @@ def main():
     thr = sub.add_parser("throughput")
     thr.add_argument("--clients", type=int, default=8)
     thr.add_argument("--seconds", type=float, default=15)
+    dropper = sub.add_parser("drop")
+    dropper.add_argument("socket")
+    dropper.add_argument("--count", type=int, default=200)
+    dropper.add_argument("queries", nargs="*", metavar="QUERY")
     one = sub.add_parser("call")
     one.add_argument("socket")
     one.add_argument("method")
@@ -186,6 +220,8 @@ def main():
     args = parser.parse_args()
     if args.mode == "call":
         return call(args)
+    if args.mode == "drop":
+        return drop(args)
     extra = json.loads(args.params)
     if args.mode == "latency":
         latency(args, extra)
