@@ -3,12 +3,10 @@
 //! old one first; one load and one save of the model per call.
 
 use super::{Api, ApiError};
-use crate::classify::{Classifier, Features, ModelError, model_path};
+use crate::classify::{Classifier, ModelError, model_path};
 use crate::model::MessageId;
 use crate::store::{StoreError, TagChange};
-
-/// The name training records give the spam model.
-const SPAM: &str = "spam";
+use crate::tagging::spam::{self, Learned, SPAM};
 
 /// Retrains the spam model with `ids` after `change` (a user's) was
 /// applied to them. A change that both adds and removes `spam`, or leaves
@@ -57,19 +55,9 @@ fn retrain(
     let mut classifier = Classifier::load(path)?;
     let mut trained = Vec::new();
     for &id in ids {
-        let before = store.trained_as(id, SPAM)?;
-        if before == Some(positive) {
-            continue;
+        if spam::learn(&store, &mut classifier, id, positive)? != Learned::Unchanged {
+            trained.push((id, positive));
         }
-        let Some(raw) = store.raw(id)? else {
-            continue;
-        };
-        let features = Features::of(&raw);
-        if let Some(old) = before {
-            classifier.untrain_features(&features, old);
-        }
-        classifier.train_features(&features, positive);
-        trained.push((id, positive));
     }
     if !trained.is_empty() {
         classifier.save(path)?;

@@ -63,22 +63,52 @@ pub fn train_from_store(
         }
         let positive = spam.binary_search(&id).is_ok();
         outcome.ham += usize::from(!positive);
-        let before = store.trained_as(id, SPAM)?;
-        if before == Some(positive) {
-            continue;
+        match learn(store, classifier, id, positive)? {
+            Learned::Unchanged => continue,
+            Learned::Moved => outcome.moved += 1,
+            Learned::New => {}
         }
-        let Some(raw) = store.raw(id)? else {
-            continue;
-        };
-        let features = Features::of(&raw);
-        if let Some(old) = before {
-            classifier.untrain_features(&features, old);
-            outcome.moved += 1;
-        }
-        classifier.train_features(&features, positive);
         records.push((id, positive));
     }
     outcome.trained = records.len();
     outcome.records = records;
     Ok(outcome)
+}
+
+/// What [`learn`] did with one message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Learned {
+    /// The model already held it in that class, or its bytes are gone.
+    Unchanged,
+    /// Trained for the first time.
+    New,
+    /// Untrained from the other class, then trained.
+    Moved,
+}
+
+/// Trains the spam model with stored message `id` as spam (`positive`) or
+/// ham, untraining it first if the model holds it in the other class (per
+/// the store's training records, which the caller updates).
+pub fn learn(
+    store: &Store,
+    classifier: &mut Classifier,
+    id: MessageId,
+    positive: bool,
+) -> Result<Learned, StoreError> {
+    let before = store.trained_as(id, SPAM)?;
+    if before == Some(positive) {
+        return Ok(Learned::Unchanged);
+    }
+    let Some(raw) = store.raw(id)? else {
+        return Ok(Learned::Unchanged);
+    };
+    let features = Features::of(&raw);
+    if let Some(old) = before {
+        classifier.untrain_features(&features, old);
+    }
+    classifier.train_features(&features, positive);
+    Ok(match before {
+        Some(_) => Learned::Moved,
+        None => Learned::New,
+    })
 }
