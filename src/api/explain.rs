@@ -21,7 +21,7 @@ pub(super) fn explain(api: &Api, params: &ExplainParams) -> Result<ExplanationDt
     let store = api.reader()?;
     let found = summary(&store, params.id)?;
     let origins = store.tag_origins(found.id)?;
-    let features = Features::of(&store.raw(found.id)?.unwrap_or_default());
+    let features = Features::named(&store.raw(found.id)?.unwrap_or_default());
     let verdict = |model: &str| -> Result<Option<VerdictDto>, ApiError> {
         let path = model_path(&api.home, model);
         if !path.exists() {

@@ -18,7 +18,7 @@ pub(super) const MIN_STRENGTH: f64 = 0.1;
 const CLAMP: f64 = 1e-4;
 
 /// The combined score of the clues among `probabilities` (token, f(w)).
-pub(super) fn score<'a>(probabilities: impl Iterator<Item = (&'a str, f64)>) -> f64 {
+pub(super) fn score<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> f64 {
     let clues = clues(probabilities);
     if clues.is_empty() {
         return 0.5;
@@ -37,18 +37,16 @@ pub(super) fn score<'a>(probabilities: impl Iterator<Item = (&'a str, f64)>) -> 
 }
 
 /// The strongest clues, strongest first (ties broken by token, so the
-/// choice never depends on hash order).
-pub(super) fn clues<'a>(
-    probabilities: impl Iterator<Item = (&'a str, f64)>,
-) -> Vec<(&'a str, f64)> {
-    let mut clues: Vec<(&str, f64)> = probabilities
+/// choice never depends on the order of `probabilities`).
+pub(super) fn clues<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> Vec<(T, f64)> {
+    let mut clues: Vec<(T, f64)> = probabilities
         .filter(|(_, probability)| (probability - 0.5).abs() >= MIN_STRENGTH)
         .collect();
     clues.sort_unstable_by(|a, b| {
         let strength = |p: f64| (p - 0.5).abs();
         strength(b.1)
             .total_cmp(&strength(a.1))
-            .then_with(|| a.0.cmp(b.0))
+            .then_with(|| a.0.cmp(&b.0))
     });
     clues.truncate(MAX_CLUES);
     clues
@@ -93,7 +91,7 @@ mod tests {
         assert!(score(hammy.into_iter()) < 0.05);
         let weak = [("a", 0.55), ("b", 0.45)];
         assert_eq!(score(weak.into_iter()), 0.5);
-        assert_eq!(score(std::iter::empty()), 0.5);
+        assert_eq!(score(std::iter::empty::<(&str, f64)>()), 0.5);
     }
 
     #[test]

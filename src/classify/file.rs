@@ -1,11 +1,14 @@
 //! The model file: versioned text, checksummed, written atomically (0600).
 //!
 //! ```text
-//! inbox-classifier-model 1
+//! inbox-classifier-model 2
 //! messages <positive> <negative>
-//! <token>\t<positive>\t<negative>        (one line per token, sorted)
+//! <token hash>\t<positive>\t<negative>   (one line per token, 16 hex digits, sorted)
 //! end <tokens> <blake3 of every byte above this line>
 //! ```
+//!
+//! Version 1 files, which named each token by its text, are still read:
+//! each text becomes its [`token_hash`].
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -13,9 +16,12 @@ use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
 use super::model::{Counts, Model};
+use super::tokens::token_hash;
 
 const MAGIC: &str = "inbox-classifier-model";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The older version still read.
+const TEXT_TOKENS: u32 = 1;
 
 /// Why a model file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -82,10 +88,14 @@ fn encode(model: &Model) -> Vec<u8> {
         "{MAGIC} {VERSION}\nmessages {} {}\n",
         model.messages.positive, model.messages.negative
     );
-    let mut tokens: Vec<(&String, &Counts)> = model.tokens.iter().collect();
-    tokens.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut tokens: Vec<(&u64, &Counts)> = model.tokens.iter().collect();
+    tokens.sort_unstable_by_key(|(token, _)| **token);
     for (token, counts) in &tokens {
-        let _ = writeln!(text, "{token}\t{}\t{}", counts.positive, counts.negative);
+        let _ = writeln!(
+            text,
+            "{token:016x}\t{}\t{}",
+            counts.positive, counts.negative
+        );
     }
     let checksum = blake3::hash(text.as_bytes());
     let _ = writeln!(text, "end {} {}", tokens.len(), checksum.to_hex());
@@ -116,7 +126,8 @@ fn decode(bytes: &[u8]) -> Result<Model, Problem> {
         .strip_prefix(MAGIC.as_bytes())
         .and_then(|rest| rest.strip_prefix(b" "))
         .ok_or(Problem::Foreign)?;
-    if version != VERSION.to_string().as_bytes() {
+    let text_tokens = version == TEXT_TOKENS.to_string().as_bytes();
+    if version != VERSION.to_string().as_bytes() && !text_tokens {
         let found = String::from_utf8_lossy(&version[..version.len().min(20)]).into_owned();
         return Err(Problem::Version(found));
     }
@@ -143,14 +154,23 @@ fn decode(bytes: &[u8]) -> Result<Model, Problem> {
     model.messages = messages
         .and_then(|counts| parse_counts(counts, ' '))
         .ok_or_else(|| corrupt("bad message counts"))?;
+    let mut lines_read = 0;
     for (number, line) in lines.enumerate() {
-        let (token, counts) = line
-            .split_once('\t')
-            .and_then(|(token, counts)| Some((token, parse_counts(counts, '\t')?)))
+        let token_line = |(token, counts): (&str, &str)| {
+            let token = match text_tokens {
+                true => token_hash(token),
+                false => u64::from_str_radix(token, 16).ok()?,
+            };
+            Some((token, parse_counts(counts, '\t')?))
+        };
+        let (token, counts) = (line.split_once('\t').and_then(token_line))
             .ok_or_else(|| Problem::Corrupt(format!("bad token line {}", number + 3)))?;
-        model.tokens.insert(token.to_owned(), counts);
+        let total = model.tokens.entry(token).or_default();
+        total.positive = total.positive.saturating_add(counts.positive);
+        total.negative = total.negative.saturating_add(counts.negative);
+        lines_read += 1;
     }
-    if count.parse() != Ok(model.tokens.len()) {
+    if count.parse() != Ok(lines_read) {
         return Err(corrupt("token count mismatch"));
     }
     Ok(model)
@@ -192,6 +212,40 @@ mod tests {
     }
 
     #[test]
+    fn version_1_files_are_read_by_token_text() {
+        let body = "inbox-classifier-model 1\nmessages 3 4\ncheap\t2\t0\nmeeting\t1\t4\n";
+        let file = format!("{body}end 2 {}\n", blake3::hash(body.as_bytes()).to_hex());
+        let model = decode(file.as_bytes()).ok().expect("a version 1 model");
+        assert_eq!(
+            model.messages,
+            Counts {
+                positive: 3,
+                negative: 4
+            }
+        );
+        let counts = |token| model.tokens.get(&token_hash(token)).copied();
+        assert_eq!(
+            counts("cheap"),
+            Some(Counts {
+                positive: 2,
+                negative: 0
+            })
+        );
+        assert_eq!(
+            counts("meeting"),
+            Some(Counts {
+                positive: 1,
+                negative: 4
+            })
+        );
+        assert_eq!(model.tokens.len(), 2);
+        // Written back, it is a version 2 file with the same counts.
+        let again = decode(&encode(&model)).ok().expect("a version 2 model");
+        assert!(encode(&model).starts_with(b"inbox-classifier-model 2\n"));
+        assert_eq!(again, model);
+    }
+
+    #[test]
     fn damaged_files_give_clear_errors() {
         let good = encode(&sample());
         let text = String::from_utf8(good.clone()).unwrap();
@@ -202,7 +256,7 @@ mod tests {
             ),
             (Vec::new(), "is not an inbox classifier model"),
             (
-                text.replacen("model 1", "model 7", 1).into_bytes(),
+                text.replacen("model 2", "model 7", 1).into_bytes(),
                 "format version 7",
             ),
             (good[..good.len() / 2].to_vec(), "corrupt"),

@@ -114,18 +114,19 @@ impl Classifier {
     pub fn score_features(&self, features: &Features) -> f64 {
         combine::score(
             features
-                .tokens()
+                .hashes()
                 .filter_map(|token| Some((token, self.model.probability(token)?))),
         )
     }
 
     /// The clues behind a message's score: at most `count` of its tokens
     /// whose probability lies farthest from 0.5, strongest first, each with
-    /// its probability of meaning "positive".
+    /// its probability of meaning "positive". Needs the tokens' texts, from
+    /// [`Features::named`].
     pub fn clues(&self, features: &Features, count: usize) -> Vec<(String, f64)> {
         let known = features
-            .tokens()
-            .filter_map(|token| Some((token, self.model.probability(token)?)));
+            .names()
+            .filter_map(|(hash, token)| Some((token, self.model.probability(hash)?)));
         let mut clues = combine::clues(known);
         clues.truncate(count);
         (clues.into_iter())

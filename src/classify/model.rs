@@ -6,8 +6,33 @@
 //! pulled towards x = 0.5 when the token was seen in few (n) messages.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::tokens::Features;
+
+/// Hashes a [`token_hash`](super::tokens::token_hash) by taking it as it
+/// is: it is well mixed already.
+#[derive(Default)]
+pub(super) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// Token counts keyed by token hash.
+pub(super) type TokenCounts = HashMap<u64, Counts, BuildHasherDefault<KeyHasher>>;
 
 /// Robinson's strength s of the prior belief x about an unseen token.
 const PRIOR_STRENGTH: f64 = 0.2;
@@ -24,22 +49,15 @@ pub(super) struct Counts {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Model {
     pub(super) messages: Counts,
-    pub(super) tokens: HashMap<String, Counts>,
+    pub(super) tokens: TokenCounts,
 }
 
 impl Model {
     /// Counts one message of the given class.
     pub(super) fn train(&mut self, features: &Features, positive: bool) {
         bump(&mut self.messages, positive);
-        for token in features.tokens() {
-            match self.tokens.get_mut(token) {
-                Some(counts) => bump(counts, positive),
-                None => {
-                    let mut counts = Counts::default();
-                    bump(&mut counts, positive);
-                    self.tokens.insert(token.to_owned(), counts);
-                }
-            }
+        for token in features.hashes() {
+            bump(self.tokens.entry(token).or_default(), positive);
         }
     }
 
@@ -47,19 +65,19 @@ impl Model {
     /// below zero; tokens nobody holds any more are dropped).
     pub(super) fn untrain(&mut self, features: &Features, positive: bool) {
         drop_one(&mut self.messages, positive);
-        for token in features.tokens() {
-            if let Some(counts) = self.tokens.get_mut(token) {
+        for token in features.hashes() {
+            if let Some(counts) = self.tokens.get_mut(&token) {
                 drop_one(counts, positive);
                 if *counts == Counts::default() {
-                    self.tokens.remove(token);
+                    self.tokens.remove(&token);
                 }
             }
         }
     }
 
     /// Robinson's f(w) for a known token; `None` for an unknown one.
-    pub(super) fn probability(&self, token: &str) -> Option<f64> {
-        let counts = self.tokens.get(token)?;
+    pub(super) fn probability(&self, token: u64) -> Option<f64> {
+        let counts = self.tokens.get(&token)?;
         let positive = ratio(counts.positive, self.messages.positive);
         let negative = ratio(counts.negative, self.messages.negative);
         if positive + negative == 0.0 {

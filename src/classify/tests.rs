@@ -211,7 +211,7 @@ fn clues_are_the_strongest_known_tokens() {
     let mut classifier = Classifier::new();
     classifier.train(b"Subject: cheap pills\n\nbuy cheap pills now\n", true);
     classifier.train(b"Subject: meeting notes\n\nthe meeting notes\n", false);
-    let features = Features::of(b"Subject: cheap meeting\n\ncheap pills\n");
+    let features = Features::named(b"Subject: cheap meeting\n\ncheap pills\n");
     let clues = classifier.clues(&features, 3);
     assert_eq!(clues.len(), 3);
     assert!(

@@ -4,11 +4,15 @@
 //! The body comes from [`crate::normalize::normalize`] (decoded, HTML turned
 //! into text); headers come from our own bounded scan, which drops the
 //! verdict headers of other filters. Every token is lowercase and free of
-//! whitespace.
+//! whitespace. A token is kept as its 64-bit [`token_hash`]; only
+//! [`Features::named`] (for explanations) keeps the text too, so scoring new
+//! mail allocates nothing per word.
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 use super::headers::{self, Field};
+use super::model::KeyHasher;
 use crate::model::Message;
 use crate::normalize::normalize;
 
@@ -28,15 +32,19 @@ const LONG_WORD: usize = 12;
 const MAX_RECEIVED: usize = 10;
 const MAX_PARTS: usize = 50;
 
-/// The distinct tokens of one message, sorted.
+/// The distinct tokens of one message, as sorted [`token_hash`]es, and,
+/// from [`Features::named`] only, their texts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Features(Vec<String>);
+pub struct Features {
+    hashes: Vec<u64>,
+    names: Vec<(u64, String)>,
+}
 
 impl Features {
     /// Tokenizes one raw RFC 5322 message; never panics.
     pub fn of(raw: &[u8]) -> Features {
         let raw = &raw[..raw.len().min(MAX_INPUT)];
-        Features::of_parts(raw, &normalize(raw))
+        Features::of_parts(raw, &normalize(raw), false)
     }
 
     /// [`Features::of`] of a mail whose bytes were normalized already
@@ -44,56 +52,117 @@ impl Features {
     /// the message a second time.
     pub fn of_normalized(raw: &[u8], message: &Message) -> Features {
         match raw.len() <= MAX_INPUT {
-            true => Features::of_parts(raw, message),
+            true => Features::of_parts(raw, message, false),
             // `of` reads only the first MAX_INPUT bytes.
             false => Features::of(raw),
         }
     }
 
-    fn of_parts(raw: &[u8], message: &Message) -> Features {
-        let mut tokens = Tokens::default();
+    /// [`Features::of`] that also keeps each token's text, to show it.
+    pub fn named(raw: &[u8]) -> Features {
+        let raw = &raw[..raw.len().min(MAX_INPUT)];
+        Features::of_parts(raw, &normalize(raw), true)
+    }
+
+    fn of_parts(raw: &[u8], message: &Message, named: bool) -> Features {
+        let mut tokens = Tokens {
+            seen: HashSet::with_capacity_and_hasher(512, Default::default()),
+            names: named.then(Vec::new),
+            ..Tokens::default()
+        };
         header_tokens(message, &headers::fields(raw), &mut tokens);
         part_tokens(raw, &mut tokens);
         attachment_tokens(message, &mut tokens);
         body_tokens(&message.body, &mut tokens);
-        let mut features: Vec<String> = tokens.seen.into_iter().collect();
-        features.sort_unstable();
-        Features(features)
+        let mut hashes: Vec<u64> = tokens.seen.into_iter().collect();
+        hashes.sort_unstable();
+        let mut names = tokens.names.unwrap_or_default();
+        names.sort_unstable();
+        Features { hashes, names }
     }
 
-    /// The tokens, sorted and distinct.
-    pub fn tokens(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+    /// The tokens' hashes, sorted and distinct.
+    pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.hashes.iter().copied()
+    }
+
+    /// The tokens with their texts, sorted by hash; empty unless made by
+    /// [`Features::named`].
+    pub fn names(&self) -> impl Iterator<Item = (u64, &str)> {
+        self.names.iter().map(|(hash, name)| (*hash, name.as_str()))
     }
 
     /// How many distinct tokens.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.hashes.len()
     }
 
     /// Whether no token was found.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.hashes.is_empty()
     }
 }
 
-/// A set of distinct tokens, capped at [`MAX_FEATURES`].
+/// The 64-bit name of a token: FNV-1a over its UTF-8 bytes, then the
+/// MurmurHash3 finalizer so every bit depends on every byte. Model files
+/// store these values, so the function must never change.
+pub fn token_hash(token: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in token.as_bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^ (hash >> 33)
+}
+
+/// A set of distinct tokens, capped at [`MAX_FEATURES`], with scratch
+/// space so building a token allocates nothing.
 #[derive(Default)]
 struct Tokens {
-    seen: HashSet<String>,
+    seen: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    names: Option<Vec<(u64, String)>>,
+    token: String,
+    lower: String,
 }
 
 impl Tokens {
-    fn add(&mut self, token: String) {
+    fn add(&mut self, token: &str) {
         if self.seen.len() < MAX_FEATURES && !token.is_empty() {
-            self.seen.insert(token);
+            let hash = token_hash(token);
+            if self.seen.insert(hash)
+                && let Some(names) = &mut self.names
+            {
+                names.push((hash, token.to_owned()));
+            }
         }
     }
 
+    /// Adds `prefix:value` with `value` [cleaned](clean_into), unless the
+    /// cleaned value is empty.
     fn add_prefixed(&mut self, prefix: &str, value: &str) {
-        if !value.is_empty() {
-            self.add(format!("{prefix}:{value}"));
+        let mut token = std::mem::take(&mut self.token);
+        token.clear();
+        token.push_str(prefix);
+        token.push(':');
+        let start = token.len();
+        clean_into(value, &mut token);
+        if token.len() > start {
+            self.add(&token);
         }
+        self.token = token;
+    }
+
+    /// Adds `value` [cleaned](clean_into).
+    fn add_clean(&mut self, value: &str) {
+        let mut token = std::mem::take(&mut self.token);
+        token.clear();
+        clean_into(value, &mut token);
+        self.add(&token);
+        self.token = token;
     }
 }
 
@@ -102,7 +171,7 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
         subject_tokens(subject, tokens);
     }
     for sender in &message.from {
-        tokens.add_prefixed("from:addr", &clean(&sender.address));
+        tokens.add_prefixed("from:addr", &sender.address);
         domain_tokens("from:domain", domain_of(&sender.address), tokens);
         match sender
             .name
@@ -110,25 +179,25 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
             .filter(|name| !name.trim().is_empty())
         {
             Some(name) => words("from:name", name, tokens),
-            None => tokens.add("from:name:none".into()),
+            None => tokens.add("from:name:none"),
         }
     }
     let recipients = message.to.len() + message.cc.len();
-    tokens.add(format!("to:count:{}", bucket(recipients)));
+    tokens.add(&format!("to:count:{}", bucket(recipients)));
     for recipient in message.to.iter().chain(&message.cc).take(20) {
-        tokens.add_prefixed("to:domain", &clean(domain_of(&recipient.address)));
+        tokens.add_prefixed("to:domain", domain_of(&recipient.address));
     }
     match message.message_id.as_deref().map(domain_of) {
-        Some("") => tokens.add("message-id:no-domain".into()),
-        Some(domain) => tokens.add_prefixed("message-id:domain", &clean(domain)),
-        None => tokens.add("message-id:none".into()),
+        Some("") => tokens.add("message-id:no-domain"),
+        Some(domain) => tokens.add_prefixed("message-id:domain", domain),
+        None => tokens.add("message-id:none"),
     }
     if let Some(list) = &message.list_id {
-        tokens.add_prefixed("list-id", &clean(list));
+        tokens.add_prefixed("list-id", list);
     }
     let mut received = 0;
     for field in fields {
-        tokens.add_prefixed("header", &clean(&field.name));
+        tokens.add_prefixed("header", &field.name);
         match field.name.as_str() {
             "received" if received < MAX_RECEIVED => {
                 received += 1;
@@ -137,23 +206,23 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
             "reply-to" => domain_tokens("reply-to:domain", domain_of(&field.value), tokens),
             "x-mailer" | "user-agent" => words("x-mailer", &field.value, tokens),
             "content-type" => content_type_tokens("content-type", &field.value, tokens),
-            "content-transfer-encoding" => tokens.add_prefixed("cte", &clean(&field.value)),
+            "content-transfer-encoding" => tokens.add_prefixed("cte", &field.value),
             _ => {}
         }
     }
-    tokens.add(format!("received:count:{}", bucket(received)));
+    tokens.add(&format!("received:count:{}", bucket(received)));
 }
 
 fn subject_tokens(subject: &str, tokens: &mut Tokens) {
     words("subject", subject, tokens);
     for mark in ['!', '$', '%'] {
         if subject.contains(mark) {
-            tokens.add(format!("subject:has:{mark}"));
+            tokens.add(&format!("subject:has:{mark}"));
         }
     }
     let letters: Vec<char> = subject.chars().filter(|c| c.is_alphabetic()).collect();
     if letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase()) {
-        tokens.add("subject:all-caps".into());
+        tokens.add("subject:all-caps");
     }
 }
 
@@ -163,8 +232,8 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
     for word in value.split(|c: char| c.is_whitespace() || "()[];".contains(c)) {
         let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         if let Some(octets) = ipv4(word) {
-            tokens.add(format!("received:ip:{}.{}", octets[0], octets[1]));
-            tokens.add(format!(
+            tokens.add(&format!("received:ip:{}.{}", octets[0], octets[1]));
+            tokens.add(&format!(
                 "received:ip:{}.{}.{}",
                 octets[0], octets[1], octets[2]
             ));
@@ -193,20 +262,20 @@ fn part_tokens(raw: &[u8], tokens: &mut Tokens) {
 fn content_type_tokens(prefix: &str, value: &str, tokens: &mut Tokens) {
     let mut params = value.split(';');
     if let Some(mime_type) = params.next() {
-        tokens.add_prefixed(prefix, &clean(mime_type));
+        tokens.add_prefixed(prefix, mime_type);
     }
     for param in params {
         if let Some((name, value)) = param.split_once('=')
             && name.trim().eq_ignore_ascii_case("charset")
         {
-            tokens.add_prefixed("charset", &clean(value.trim_matches([' ', '"', '\''])));
+            tokens.add_prefixed("charset", value.trim_matches([' ', '"', '\'']));
         }
     }
 }
 
 fn attachment_tokens(message: &Message, tokens: &mut Tokens) {
     for attachment in message.attachments.iter().take(MAX_PARTS) {
-        tokens.add_prefixed("attachment:type", &clean(&attachment.mime_type));
+        tokens.add_prefixed("attachment:type", &attachment.mime_type);
         let extension = attachment
             .name
             .as_deref()
@@ -214,7 +283,7 @@ fn attachment_tokens(message: &Message, tokens: &mut Tokens) {
             .map(|(_, extension)| extension)
             .filter(|extension| extension.len() <= 8);
         if let Some(extension) = extension {
-            tokens.add_prefixed("attachment:ext", &clean(extension));
+            tokens.add_prefixed("attachment:ext", extension);
         }
     }
 }
@@ -222,7 +291,7 @@ fn attachment_tokens(message: &Message, tokens: &mut Tokens) {
 fn body_tokens(body: &str, tokens: &mut Tokens) {
     let body = &body[..body.floor_char_boundary(MAX_BODY)];
     if body.trim().is_empty() {
-        tokens.add("body:empty".into());
+        tokens.add("body:empty");
     }
     for word in body.split_whitespace() {
         body_word(word, tokens);
@@ -230,21 +299,32 @@ fn body_tokens(body: &str, tokens: &mut Tokens) {
 }
 
 fn body_word(word: &str, tokens: &mut Tokens) {
-    let lower = word.to_lowercase();
+    let mut lower = std::mem::take(&mut tokens.lower);
+    lowercase_into(word, &mut lower);
     if let Some(at) = url_start(&lower) {
         url_tokens(&lower[at..], tokens);
-        return;
-    }
-    let word = trim_punctuation(&lower);
-    if word.contains('@') {
-        let (name, domain) = word.split_once('@').unwrap_or((word, ""));
-        if !domain.is_empty() {
-            tokens.add_prefixed("email:name", &clean(name));
-            domain_tokens("email:domain", domain, tokens);
-            return;
+    } else {
+        let word = trim_punctuation(&lower);
+        match word.split_once('@') {
+            Some((name, domain)) if !domain.is_empty() => {
+                tokens.add_prefixed("email:name", name);
+                domain_tokens("email:domain", domain, tokens);
+            }
+            _ => plain_word(word, tokens),
         }
     }
-    plain_word(word, tokens);
+    tokens.lower = lower;
+}
+
+/// `word.to_lowercase()` into `into`, without allocating for ASCII.
+fn lowercase_into(word: &str, into: &mut String) {
+    into.clear();
+    if word.is_ascii() {
+        into.push_str(word);
+        into.make_ascii_lowercase();
+    } else {
+        into.push_str(&word.to_lowercase());
+    }
 }
 
 fn plain_word(word: &str, tokens: &mut Tokens) {
@@ -254,29 +334,32 @@ fn plain_word(word: &str, tokens: &mut Tokens) {
     }
     if length > LONG_WORD {
         let first = word.chars().next().unwrap_or('?');
-        tokens.add(format!("skip:{first}:{}", length / 10 * 10));
+        tokens.add(&format!("skip:{first}:{}", length / 10 * 10));
     } else {
-        tokens.add(clean(word));
+        tokens.add_clean(word);
     }
 }
 
+/// Where the first `http://`, `https://` or `www.` in `word` starts.
 fn url_start(word: &str) -> Option<usize> {
-    ["http://", "https://", "www."]
-        .iter()
-        .filter_map(|start| word.find(start))
-        .min()
+    let bytes = word.as_bytes();
+    (0..bytes.len()).find(|&at| {
+        let rest = &bytes[at..];
+        (rest[0] == b'h' && (rest.starts_with(b"http://") || rest.starts_with(b"https://")))
+            || (rest[0] == b'w' && rest.starts_with(b"www."))
+    })
 }
 
 fn url_tokens(url: &str, tokens: &mut Tokens) {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    tokens.add_prefixed("url:proto", &clean(scheme));
+    tokens.add_prefixed("url:proto", scheme);
     let end = rest
         .find(['/', '?', '#', '"', '\'', '>'])
         .unwrap_or(rest.len());
     let host = rest[..end].rsplit('@').next().unwrap_or_default();
     let host = host.split(':').next().unwrap_or_default();
     if ipv4(host).is_some() {
-        tokens.add("url:ip".into());
+        tokens.add("url:ip");
     } else {
         domain_tokens("url", host, tokens);
     }
@@ -285,7 +368,7 @@ fn url_tokens(url: &str, tokens: &mut Tokens) {
         .filter(|piece| piece.len() >= 3 && piece.len() <= LONG_WORD)
         .take(8)
     {
-        tokens.add_prefixed("url:path", &clean(piece));
+        tokens.add_prefixed("url:path", piece);
     }
 }
 
@@ -302,7 +385,7 @@ fn domain_tokens(prefix: &str, domain: &str, tokens: &mut Tokens) {
     for keep in [2, 3] {
         if labels.len() >= keep || (keep == 2 && !labels.is_empty()) {
             let suffix = labels[labels.len().saturating_sub(keep)..].join(".");
-            tokens.add_prefixed(prefix, &clean(&suffix));
+            tokens.add_prefixed(prefix, &suffix);
         }
     }
 }
@@ -313,9 +396,9 @@ fn words(prefix: &str, text: &str, tokens: &mut Tokens) {
         let word = trim_punctuation(&word.to_lowercase()).to_owned();
         if word.chars().count() > LONG_WORD {
             let first = word.chars().next().unwrap_or('?');
-            tokens.add(format!("{prefix}:skip:{first}"));
+            tokens.add(&format!("{prefix}:skip:{first}"));
         } else {
-            tokens.add_prefixed(prefix, &clean(&word));
+            tokens.add_prefixed(prefix, &word);
         }
     }
 }
@@ -357,21 +440,25 @@ fn trim_punctuation(word: &str) -> &str {
     word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '$' && c != '%')
 }
 
-/// A token-safe, bounded form of `text`: lowercase, no whitespace or
-/// control characters, at most 64 bytes.
-fn clean(text: &str) -> String {
+/// Appends the token-safe, bounded form of `text` to `into`: lowercase, no
+/// whitespace or control characters, at most 64 bytes of `text`.
+fn clean_into(text: &str, into: &mut String) {
     let text = text.trim();
     let text = &text[..text.floor_char_boundary(64)];
-    text.chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    if text.bytes().all(|byte| byte.is_ascii_graphic()) {
+        let start = into.len();
+        into.push_str(text);
+        into[start..].make_ascii_lowercase();
+        return;
+    }
+    let safe = text.chars().map(|c| {
+        if c.is_whitespace() || c.is_control() {
+            '_'
+        } else {
+            c
+        }
+    });
+    into.extend(safe.flat_map(char::to_lowercase));
 }
 
 /// A rough size class: 0, 1, 2, 3-5, 6-10, 11+.
@@ -391,7 +478,10 @@ mod tests {
     use super::*;
 
     fn features(raw: &str) -> Vec<String> {
-        Features::of(raw.as_bytes()).0
+        let named = Features::named(raw.as_bytes());
+        assert_eq!(named.hashes, Features::of(raw.as_bytes()).hashes);
+        assert!(named.names().all(|(hash, name)| token_hash(name) == hash));
+        named.names().map(|(_, name)| name.to_owned()).collect()
     }
 
     #[test]
