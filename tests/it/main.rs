@@ -9,6 +9,7 @@ mod daemon_process;
 mod erase;
 mod erase_remote;
 mod export;
+mod file_modes;
 mod imap;
 mod import;
 mod importance;
