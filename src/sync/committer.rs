@@ -1,10 +1,12 @@
-//! The thread that normalizes, stores and indexes a sync's batches, so the
-//! connector fetches the next batch while the previous one is written.
+//! The threads that normalize, store and index a sync's batches, so the
+//! connector fetches the next batch while earlier ones are written.
 //!
-//! At most one batch is in the works: [`Committer::hand_over`] waits for the
-//! previous batch's outcome before it passes the next one on. Batches are
-//! stored in order, each in one transaction with its cursor, so a crash
-//! still resumes from the last stored batch.
+//! Two stages, each a thread: one normalizes a batch and scores it with the
+//! classifiers (on all cores), the other tags, stores and indexes the batch
+//! normalized before. At most [`IN_FLIGHT`] batches are in the works:
+//! [`Committer::hand_over`] waits for the oldest one's outcome before it
+//! passes another on. Batches are stored in order, each in one transaction
+//! with its cursor, so a crash still resumes from the last stored batch.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
@@ -18,7 +20,11 @@ use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
 use crate::store::{AccountId, NewMessage, Store, Write};
-use crate::tagging::{Arrival, Candidate, Relation, Scores, Tagged, Tagger};
+use crate::tagging::{Arrival, Candidate, Classifiers, Relation, Scores, Tagged, Tagger};
+
+/// Batches handed over and not stored yet: one being stored, the next
+/// being normalized meanwhile.
+const IN_FLIGHT: usize = 2;
 
 /// Messages between index commits during a long sync...
 const INDEX_COMMIT_EVERY: u64 = 20_000;
@@ -28,6 +34,8 @@ const INDEX_COMMIT_AFTER: Duration = Duration::from_secs(5);
 /// What storing one batch did.
 #[derive(Debug, Default)]
 pub(super) struct Stored {
+    /// The changes of the batch, stored or not.
+    pub changes: u64,
     pub imported: u64,
     pub duplicates: u64,
     pub flags_changed: u64,
@@ -35,18 +43,26 @@ pub(super) struct Stored {
     pub with_warnings: u64,
 }
 
-/// A running commit thread.
+/// The running threads.
 pub(super) struct Committer {
     batches: Option<SyncSender<Batch>>,
     outcomes: Receiver<Result<Stored, SyncError>>,
-    in_flight: bool,
+    in_flight: usize,
+    normalizer: Option<JoinHandle<()>>,
     thread: Option<JoinHandle<IndexWriter>>,
 }
 
+/// A batch with its new items normalized and scored, in order.
+struct Normalized {
+    batch: Batch,
+    messages: Vec<Message>,
+    scores: Vec<Scores>,
+}
+
 impl Committer {
-    /// Starts the thread; it owns `store` (a connection of its own),
-    /// `tagger` and `writer` until [`Committer::finish`] gives the writer
-    /// back. `account_name` is what rules see as `account:`.
+    /// Starts the threads; the commit thread owns `store` (a connection of
+    /// its own), `tagger` and `writer` until [`Committer::finish`] gives the
+    /// writer back. `account_name` is what rules see as `account:`.
     pub fn start(
         store: Store,
         writer: IndexWriter,
@@ -55,7 +71,19 @@ impl Committer {
         tagger: Tagger,
     ) -> Result<Committer, SyncError> {
         let (batches, inbox) = sync_channel::<Batch>(0);
+        let (normalized, to_store) = sync_channel::<Normalized>(0);
         let (report, outcomes) = channel();
+        let classifiers = tagger.classifiers();
+        let normalizer = std::thread::Builder::new()
+            .name("inbox-normalize".into())
+            .spawn(move || {
+                for batch in inbox {
+                    if normalized.send(normalize(batch, &classifiers)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(SyncError::CommitThread)?;
         let thread = std::thread::Builder::new()
             .name("inbox-commit".into())
             .spawn(move || {
@@ -68,8 +96,8 @@ impl Committer {
                     uncommitted: 0,
                     last_index_commit: Instant::now(),
                 };
-                for batch in inbox {
-                    let outcome = work.store_batch(&batch);
+                for batch in to_store {
+                    let outcome = work.store_batch(batch);
                     let failed = outcome.is_err();
                     if report.send(outcome).is_err() || failed {
                         break;
@@ -81,38 +109,53 @@ impl Committer {
         Ok(Committer {
             batches: Some(batches),
             outcomes,
-            in_flight: false,
+            in_flight: 0,
+            normalizer: Some(normalizer),
             thread: Some(thread),
         })
     }
 
-    /// Waits for the batch in the works, if any, then passes `batch` on.
-    /// Returns the outcome of the batch waited for.
+    /// Passes `batch` on, first waiting for the oldest batch in the works
+    /// when [`IN_FLIGHT`] are. Returns the outcome of the batch waited for.
     pub fn hand_over(&mut self, batch: Batch) -> Result<Option<Stored>, SyncError> {
-        let previous = self.wait()?;
+        let oldest = match self.in_flight >= IN_FLIGHT {
+            true => Some(self.next_outcome()?),
+            false => None,
+        };
         let sent = self.batches.as_ref().map(|batches| batches.send(batch));
         match sent {
-            Some(Ok(())) => self.in_flight = true,
+            Some(Ok(())) => self.in_flight += 1,
             _ => return Err(self.stopped()),
         }
-        Ok(previous)
+        Ok(oldest)
     }
 
-    /// The outcome of the batch in the works, once stored (`None` when
-    /// there is none).
+    /// The outcomes of the batches in the works, once all are stored,
+    /// added up (`None` when there were none).
     pub fn wait(&mut self) -> Result<Option<Stored>, SyncError> {
-        if !std::mem::take(&mut self.in_flight) {
-            return Ok(None);
+        let mut total: Option<Stored> = None;
+        while self.in_flight > 0 {
+            let stored = self.next_outcome()?;
+            total = Some(match total {
+                Some(sum) => sum.plus(stored),
+                None => stored,
+            });
         }
+        Ok(total)
+    }
+
+    fn next_outcome(&mut self) -> Result<Stored, SyncError> {
+        self.in_flight -= 1;
         match self.outcomes.recv() {
-            Ok(outcome) => outcome.map(Some),
+            Ok(outcome) => outcome,
             Err(_) => Err(self.stopped()),
         }
     }
 
-    /// Stops the thread and gives the index writer back.
+    /// Stops the threads and gives the index writer back.
     pub fn finish(mut self) -> Result<IndexWriter, SyncError> {
         self.batches = None;
+        self.join_normalizer();
         let thread = self.thread.take().ok_or_else(|| self.stopped())?;
         thread
             .join()
@@ -121,19 +164,45 @@ impl Committer {
 
     fn stopped(&mut self) -> SyncError {
         self.batches = None;
+        self.in_flight = 0;
+        self.join_normalizer();
         match self.thread.take().map(JoinHandle::join) {
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             _ => SyncError::CommitThread(std::io::Error::other("it stopped early")),
         }
     }
+
+    /// Waits for the normalizing thread (its input closed), passing on
+    /// its panic if it had one.
+    fn join_normalizer(&mut self) {
+        if let Some(Err(panic)) = self.normalizer.take().map(JoinHandle::join) {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl Stored {
+    fn plus(self, other: Stored) -> Stored {
+        Stored {
+            changes: self.changes + other.changes,
+            imported: self.imported + other.imported,
+            duplicates: self.duplicates + other.duplicates,
+            flags_changed: self.flags_changed + other.flags_changed,
+            gone: self.gone + other.gone,
+            with_warnings: self.with_warnings + other.with_warnings,
+        }
+    }
 }
 
 /// A sink dropped before [`Committer::finish`] (its sync was cancelled)
-/// waits for the batch in the works, so the thread never outlives the sync
+/// waits for the batches in the works, so no thread outlives the sync
 /// while holding the index writer.
 impl Drop for Committer {
     fn drop(&mut self) {
         self.batches = None;
+        if let Some(normalizer) = self.normalizer.take() {
+            let _ = normalizer.join();
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -152,8 +221,12 @@ struct Work {
 }
 
 impl Work {
-    fn store_batch(&mut self, batch: &Batch) -> Result<Stored, SyncError> {
-        let (messages, scores) = normalize_all(&batch.changes, &self.tagger);
+    fn store_batch(&mut self, normalized: Normalized) -> Result<Stored, SyncError> {
+        let Normalized {
+            batch,
+            messages,
+            scores,
+        } = normalized;
         let mut tagged = self.tag_all(&batch.changes, &messages, scores)?.into_iter();
         let mut messages = messages.into_iter();
         let writes: Vec<Write<'_>> = batch
@@ -185,6 +258,7 @@ impl Work {
             .store
             .commit_batch(self.account, &writes, &batch.cursor.0)?;
         let mut stored = Stored {
+            changes: batch.changes.len() as u64,
             imported: outcome.added.len() as u64,
             duplicates: outcome.duplicates as u64,
             flags_changed: outcome.flags_changed as u64,
@@ -309,10 +383,9 @@ impl UsersInBatch {
 }
 
 /// Normalizes the new items of a batch, in order, on all cores, and
-/// scores each with the tagger's classifiers there too.
-fn normalize_all(changes: &[Change], tagger: &Tagger) -> (Vec<Message>, Vec<Scores>) {
-    let raws: Vec<(SourceKind, &[u8])> = changes
-        .iter()
+/// scores each with the classifiers there too.
+fn normalize(batch: Batch, classifiers: &Classifiers) -> Normalized {
+    let raws: Vec<(SourceKind, &[u8])> = (batch.changes.iter())
         .filter_map(|change| match change {
             Change::New(item) => Some((item.source, item.bytes.as_slice())),
             Change::Flags { .. } | Change::Gone { .. } => None,
@@ -320,7 +393,7 @@ fn normalize_all(changes: &[Change], tagger: &Tagger) -> (Vec<Message>, Vec<Scor
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = raws.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
+    let (messages, scores) = std::thread::scope(|scope| {
         let workers: Vec<_> = raws
             .chunks(chunk)
             .map(|part| {
@@ -328,7 +401,7 @@ fn normalize_all(changes: &[Change], tagger: &Tagger) -> (Vec<Message>, Vec<Scor
                     (part.iter())
                         .map(|&(source, raw)| {
                             let message = normalize_item(source, raw);
-                            let scores = tagger.scores(source, raw, &message);
+                            let scores = classifiers.scores(source, raw, &message);
                             (message, scores)
                         })
                         .collect::<Vec<_>>()
@@ -343,5 +416,10 @@ fn normalize_all(changes: &[Change], tagger: &Tagger) -> (Vec<Message>, Vec<Scor
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .unzip()
-    })
+    });
+    Normalized {
+        batch,
+        messages,
+        scores,
+    }
 }

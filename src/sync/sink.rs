@@ -27,8 +27,7 @@ pub(super) struct PipelineSink<'a> {
     known: KnownLocations,
     progress: &'a dyn Progress,
     report: Report,
-    /// Items handed over, and those stored.
-    handed_over: u64,
+    /// Items stored.
     done: u64,
 }
 
@@ -63,7 +62,6 @@ impl<'a> PipelineSink<'a> {
             known: KnownLocations::default(),
             progress,
             report: Report::default(),
-            handed_over: 0,
             done: 0,
         })
     }
@@ -92,7 +90,7 @@ impl<'a> PipelineSink<'a> {
         self.report.flags_changed += stored.flags_changed;
         self.report.gone += stored.gone;
         self.report.with_warnings += stored.with_warnings;
-        self.done = self.handed_over;
+        self.done += stored.changes;
         self.progress.advance(self.done);
     }
 }
@@ -229,13 +227,11 @@ impl Sink for PipelineSink<'_> {
         if let Some(change) = batch.changes.last() {
             self.progress.folder(&change_location(change).folder);
         }
-        let count = batch.changes.len() as u64;
         let previous = self
             .committer
             .hand_over(batch)
             .map_err(|error| SinkError(error.to_string()))?;
         self.count(previous);
-        self.handed_over += count;
         Ok(())
     }
 

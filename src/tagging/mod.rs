@@ -16,6 +16,8 @@ pub mod spam;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use crate::classify::{Classifier, Features, ModelError, model_path};
 use crate::config::{AccountConfig, Config, ConfigError};
 use crate::home::Home;
@@ -43,12 +45,19 @@ pub enum TaggingError {
 /// The rules and the classifier models, loaded once per sync.
 pub struct Tagger {
     rules: Rules,
-    spam: Option<Classifier>,
-    /// Learned tags and their models.
-    learned: Vec<(String, Classifier)>,
+    classifiers: Arc<Classifiers>,
     /// The user's own addresses, lowercased (for `sent`).
     own: Vec<String>,
     matcher: Matcher,
+}
+
+/// The classifier models new mail is scored with, shared with the threads
+/// that normalize it.
+#[derive(Clone, Default)]
+pub struct Classifiers {
+    spam: Option<Classifier>,
+    /// Learned tags and their models.
+    learned: Vec<(String, Classifier)>,
 }
 
 /// What a message's tags are computed from besides the message itself.
@@ -58,7 +67,7 @@ pub struct Arrival<'a> {
     pub parent_stored: bool,
     /// The user's relation to the sender, for the importance score.
     pub relation: Relation,
-    /// Its classifiers' scores ([`Tagger::scores`]).
+    /// Its classifiers' scores ([`Classifiers::scores`]).
     pub scores: Scores,
 }
 
@@ -116,8 +125,10 @@ impl Tagger {
         let own = rules.addresses.clone();
         Tagger {
             rules,
-            spam,
-            learned: Vec::new(),
+            classifiers: Arc::new(Classifiers {
+                spam,
+                learned: Vec::new(),
+            }),
             own,
             matcher: Matcher::new(Clock::Local),
         }
@@ -125,7 +136,7 @@ impl Tagger {
 
     /// Also sets learned tags, each from its model.
     pub fn with_learned(mut self, learned: Vec<(String, Classifier)>) -> Tagger {
-        self.learned = learned;
+        Arc::make_mut(&mut self.classifiers).learned = learned;
         self
     }
 
@@ -150,23 +161,9 @@ impl Tagger {
         &self.own
     }
 
-    /// The scores of a new message (normalized from `raw` into `message`)
-    /// by each classifier, for [`Arrival::scores`]. Takes `&self`, so the
-    /// messages of a batch can be scored on all cores.
-    pub fn scores(&self, source: SourceKind, raw: &[u8], message: &Message) -> Scores {
-        if self.spam.is_none() && self.learned.is_empty() {
-            return Scores::default();
-        }
-        let features = match source.is_mail() {
-            true => Features::of_normalized(raw, message),
-            false => Features::of(raw),
-        };
-        Scores {
-            spam: (self.spam.as_ref()).map(|spam| spam.score_features(&features)),
-            learned: (self.learned.iter())
-                .map(|(_, model)| model.score_features(&features))
-                .collect(),
-        }
+    /// The classifiers, to score new mail with on other threads.
+    pub fn classifiers(&self) -> Arc<Classifiers> {
+        Arc::clone(&self.classifiers)
     }
 
     /// The tags of a new message with their origins (the built-in
@@ -179,7 +176,8 @@ impl Tagger {
         {
             tags.push(("spam".into(), classified("spam", score)));
         }
-        for ((tag, _), &score) in self.learned.iter().zip(&arrival.scores.learned) {
+        let learned = self.classifiers.learned.iter();
+        for ((tag, _), &score) in learned.zip(&arrival.scores.learned) {
             if score > LEARNED_THRESHOLD && !tags.iter().any(|(have, _)| have == tag) {
                 tags.push((tag.clone(), classified(tag, score)));
             }
@@ -226,6 +224,26 @@ impl Tagger {
                     tags.push((tag.clone(), origin));
                 }
             }
+        }
+    }
+}
+
+impl Classifiers {
+    /// The scores of a new message (normalized from `raw` into `message`)
+    /// by each classifier, for [`Arrival::scores`].
+    pub fn scores(&self, source: SourceKind, raw: &[u8], message: &Message) -> Scores {
+        if self.spam.is_none() && self.learned.is_empty() {
+            return Scores::default();
+        }
+        let features = match source.is_mail() {
+            true => Features::of_normalized(raw, message),
+            false => Features::of(raw),
+        };
+        Scores {
+            spam: (self.spam.as_ref()).map(|spam| spam.score_features(&features)),
+            learned: (self.learned.iter())
+                .map(|(_, model)| model.score_features(&features))
+                .collect(),
         }
     }
 }
