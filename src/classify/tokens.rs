@@ -293,8 +293,17 @@ fn body_tokens(body: &str, tokens: &mut Tokens) {
     if body.trim().is_empty() {
         tokens.add("body:empty");
     }
-    for word in body.split_whitespace() {
-        body_word(word, tokens);
+    if body.is_ascii() {
+        // The same words as `split_whitespace`, without decoding characters.
+        let blank = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+        for word in body.as_bytes().split(blank).filter(|word| !word.is_empty()) {
+            // Split at ASCII bytes only, so each piece is ASCII text too.
+            body_word(std::str::from_utf8(word).unwrap_or_default(), tokens);
+        }
+    } else {
+        for word in body.split_whitespace() {
+            body_word(word, tokens);
+        }
     }
 }
 
@@ -328,7 +337,10 @@ fn lowercase_into(word: &str, into: &mut String) {
 }
 
 fn plain_word(word: &str, tokens: &mut Tokens) {
-    let length = word.chars().count();
+    let length = match word.is_ascii() {
+        true => word.len(),
+        false => word.chars().count(),
+    };
     if length < 3 {
         return;
     }
