@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use super::snippet::{Terms, snippet};
 use super::{Api, ApiError};
 use crate::index::{Query, Sort, parse};
+use crate::model::MessageId;
 use crate::normalize::normalize_item;
-use crate::rpc::dto::{SearchHitDto, SearchResultDto, SummaryDto};
+use crate::rpc::dto::{SearchHitDto, SearchResultDto, SnippetDto, SummaryDto};
 use crate::rpc::requests::{CountParams, SearchParams, SortParam};
 
 pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto, ApiError> {
@@ -22,19 +23,35 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
         .index
         .count_and_search(&query, sort, params.limit, params.offset)?;
     let terms = Terms::of(&query);
+    // Without words to find, a snippet is the message's preview.
+    let mut previews = match params.snippets && terms.is_empty() {
+        true => store.previews(&ids)?,
+        false => HashMap::new(),
+    };
     let mut texts = match params.snippets {
-        true => store.body_texts(&ids)?,
+        true => {
+            let missing: Vec<MessageId> = (ids.iter().copied())
+                .filter(|id| !previews.contains_key(id))
+                .collect();
+            store.body_texts(&missing)?
+        }
         false => HashMap::new(),
     };
     let mut messages = Vec::with_capacity(ids.len());
     for summary in store.summaries(&ids)? {
-        let snippet = match (params.snippets, texts.remove(&summary.id)) {
-            (true, Some(text)) => Some(snippet(&text, &terms)),
-            // Stored before body texts were kept: read the raw message.
-            (true, None) => store
-                .raw(summary.id)?
-                .map(|raw| snippet(&normalize_item(summary.source, &raw).body, &terms)),
-            (false, _) => None,
+        let snippet = match params.snippets {
+            false => None,
+            true => match (previews.remove(&summary.id), texts.remove(&summary.id)) {
+                (Some(preview), _) => Some(SnippetDto {
+                    text: preview,
+                    highlights: Vec::new(),
+                }),
+                (None, Some(text)) => Some(snippet(&text, &terms)),
+                // Stored before body texts were kept: read the raw message.
+                (None, None) => store
+                    .raw(summary.id)?
+                    .map(|raw| snippet(&normalize_item(summary.source, &raw).body, &terms)),
+            },
         };
         messages.push(SearchHitDto {
             summary: SummaryDto::from(summary),

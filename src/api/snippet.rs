@@ -11,10 +11,9 @@ use std::collections::VecDeque;
 
 use crate::index::Query;
 use crate::index::query::TextField;
+use crate::normalize::excerpt::{EXCERPT_CHARS, excerpt};
 use crate::rpc::dto::SnippetDto;
 
-/// Characters of text in a snippet (before the `…` marks).
-const SNIPPET_CHARS: usize = 200;
 /// Characters shown before the first match, when there are that many.
 const CONTEXT_BEFORE: usize = 60;
 /// Words the index leaves out (40 bytes or more) can never match.
@@ -32,6 +31,12 @@ struct Term {
 }
 
 impl Terms {
+    /// Whether there is no term: every snippet is then the message's
+    /// [`preview`](crate::normalize::preview).
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The free-text and `body:` terms of `query` outside negations.
     pub(super) fn of(query: &Query) -> Terms {
         let mut terms = Terms::default();
@@ -301,63 +306,18 @@ fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// About [`SNIPPET_CHARS`] characters of `text` on one line, starting a
+/// About [`EXCERPT_CHARS`] characters of `text` on one line, starting a
 /// little before the first match of `terms` (or at the start when nothing
-/// matches), with the matches inside it as highlights.
+/// matches: the message's [`preview`](crate::normalize::preview)), with
+/// the matches inside it as highlights.
 pub(super) fn snippet(text: &str, terms: &Terms) -> SnippetDto {
-    let window_bytes = |from: usize| byte_after_chars(&text[from..], SNIPPET_CHARS);
-    let matches = terms.matches(text, |distance| distance > SNIPPET_CHARS * 4);
+    let matches = terms.matches(text, |distance| distance > EXCERPT_CHARS * 4);
     let start = match matches.first() {
         Some(&(first, _)) => window_start(text, first),
         None => 0,
     };
-    let end = start + window_bytes(start);
-    let end = text[..end]
-        .rfind(char::is_whitespace)
-        .filter(|&space| end < text.len() && space > start + (end - start) / 2)
-        .unwrap_or(end);
-
-    let mut out = String::with_capacity(end - start + 8);
-    if start > 0 {
-        out.push('…');
-    }
-    let mut highlights = Vec::new();
-    let mut pending = matches
-        .iter()
-        .filter(|&&(from, to)| from >= start && to <= end)
-        .peekable();
-    let mut open: Option<(usize, usize)> = None;
-    for (offset, c) in text[start..end].char_indices() {
-        let at = start + offset;
-        if let Some(&&(from, to)) = pending.peek()
-            && from == at
-        {
-            pending.next();
-            open = Some((out.len(), to));
-        }
-        if c.is_whitespace() {
-            if !out.is_empty() && !out.ends_with([' ', '…']) {
-                out.push(' ');
-            }
-        } else {
-            out.push(c);
-        }
-        if let Some((from, to)) = open
-            && at + c.len_utf8() == to
-        {
-            highlights.push([from, out.len()]);
-            open = None;
-        }
-    }
-    let trimmed = out.trim_end().len();
-    out.truncate(trimmed);
-    if end < text.trim_end().len() {
-        out.push('…');
-    }
-    SnippetDto {
-        text: out,
-        highlights,
-    }
+    let (text, highlights) = excerpt(text, start, &matches);
+    SnippetDto { text, highlights }
 }
 
 /// Where a snippet showing a match at byte `first` begins: up to
@@ -380,13 +340,6 @@ fn window_start(text: &str, first: usize) -> usize {
     text[back..first]
         .find(|c: char| !c.is_alphanumeric())
         .map_or(first, |skip| back + skip)
-}
-
-/// The byte length of the first `chars` characters of `text` (all of it when shorter).
-fn byte_after_chars(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(at, _)| at)
 }
 
 #[cfg(test)]
@@ -438,7 +391,7 @@ mod tests {
             "{}",
             dto.text
         );
-        assert!(dto.text.chars().count() <= SNIPPET_CHARS + 2);
+        assert!(dto.text.chars().count() <= EXCERPT_CHARS + 2);
         assert_eq!(dto.highlights.len(), 1);
         let [from, to] = dto.highlights[0];
         assert_eq!(&dto.text[from..to], "needle");

@@ -442,6 +442,27 @@ fn a_store_from_before_body_texts_gives_the_same_snippets() {
 }
 
 #[test]
+fn a_store_from_before_previews_gives_the_same_snippets() {
+    let fixture = Fixture::new();
+    let queries = ["*", "from:alice", "budget", "tag:unread"];
+    let stored = pages(&fixture.api(), &queries);
+    let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
+    let without: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM body_text WHERE preview IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(without, 0, "every stored body text has its preview");
+    // An older inbox stored no preview: it is cut from the body text.
+    conn.execute("UPDATE body_text SET preview = NULL", [])
+        .unwrap();
+    drop(conn);
+    assert_eq!(pages(&fixture.api(), &queries), stored);
+}
+
+#[test]
 fn a_damaged_body_text_falls_back_to_the_raw_message() {
     let fixture = Fixture::new();
     let expected = pages(&fixture.api(), &["budget"]);

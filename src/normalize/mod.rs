@@ -16,6 +16,7 @@
 mod body;
 mod date;
 mod dm;
+pub mod excerpt;
 mod fallback;
 mod guard;
 mod html;
@@ -29,6 +30,7 @@ mod tests;
 use crate::model::{Message, SourceKind};
 
 pub(crate) use dm::{conversation_root, event_message_id};
+pub use excerpt::preview;
 pub use limits::{BODY_LIMIT, FIELD_LIMIT, LIST_LIMIT};
 
 /// Turns one raw item of a `source` into a [`Message`]: RFC 5322 mail for

@@ -138,6 +138,11 @@ const MIGRATIONS: &[&str] = &[
         messages  INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 6: the first line or so of the body text, as a message list shows
+    // it (NULL for messages stored before: it is then cut from the text).
+    "
+    ALTER TABLE body_text ADD COLUMN preview TEXT;
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.
