@@ -4,6 +4,8 @@
 //! one refers to, and each message's score with its reasons (columns of
 //! `messages`). The formula itself is `tagging::importance`.
 
+use std::collections::HashSet;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -76,29 +78,21 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Whether a stored message with one of these Message-IDs was sent
-    /// from one of `own` (lowercase addresses): one indexed lookup per id.
-    pub fn user_wrote_any(
-        &self,
-        message_ids: &[String],
-        own: &[String],
-    ) -> Result<bool, StoreError> {
+    /// The Message-IDs of the stored messages sent from one of `own`
+    /// (lowercase addresses), to tell replies to the user's mail.
+    pub fn message_ids_sent_by(&self, own: &[String]) -> Result<HashSet<String>, StoreError> {
         if own.is_empty() {
-            return Ok(false);
+            return Ok(HashSet::new());
         }
         let own = serde_json::to_string(own).unwrap_or_else(|_| "[]".into());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT 1 FROM messages m JOIN participants p
+            "SELECT DISTINCT m.message_id FROM messages m JOIN participants p
                ON p.message_id = m.id AND p.role = 'from'
-             WHERE m.message_id = ?1 AND p.address IN (SELECT value FROM json_each(?2))
-             LIMIT 1",
+             WHERE p.address IN (SELECT value FROM json_each(?1))
+               AND m.message_id IS NOT NULL",
         )?;
-        for id in message_ids {
-            if stmt.exists(params![id, own])? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let ids = stmt.query_map([own], |row| row.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
     }
 
     /// The stored importance of message `id` (`None` until computed).

@@ -95,6 +95,7 @@ impl Committer {
                     tagger,
                     uncommitted: 0,
                     last_index_commit: Instant::now(),
+                    sent_by_user: None,
                 };
                 for batch in to_store {
                     let outcome = work.store_batch(batch);
@@ -218,6 +219,8 @@ struct Work {
     tagger: Tagger,
     uncommitted: u64,
     last_index_commit: Instant,
+    /// See [`Work::sent_by_user`].
+    sent_by_user: Option<HashSet<String>>,
 }
 
 impl Work {
@@ -311,6 +314,7 @@ impl Work {
                     break;
                 }
             }
+            let relation = self.relation(message, &users)?;
             let folders = std::slice::from_ref(&item.location.folder);
             let mut candidate = Candidate::new(
                 message,
@@ -323,12 +327,14 @@ impl Work {
             let arrival = Arrival {
                 raw: &item.bytes,
                 parent_stored,
-                relation: self.relation(message, &users)?,
+                relation,
                 scores,
             };
             let tagged = self.tagger.tags(&mut candidate, &arrival);
             if tagged.from_user {
                 users.add(message);
+                let id = message.message_id.clone();
+                self.sent_by_user()?.extend(id);
             }
             all.push(tagged);
             in_batch.extend(message.message_id.as_deref());
@@ -336,9 +342,20 @@ impl Work {
         Ok(all)
     }
 
-    /// The user's relation to the sender of `message`: indexed lookups in
-    /// the store, plus the user's messages earlier in the batch.
-    fn relation(&self, message: &Message, users: &UsersInBatch) -> Result<Relation, SyncError> {
+    /// The Message-IDs of the user's messages, stored or earlier in this
+    /// sync (read from the store on first use).
+    fn sent_by_user(&mut self) -> Result<&mut HashSet<String>, SyncError> {
+        if self.sent_by_user.is_none() {
+            let stored = self.store.message_ids_sent_by(self.tagger.addresses())?;
+            self.sent_by_user = Some(stored);
+        }
+        Ok(self.sent_by_user.get_or_insert_default())
+    }
+
+    /// The user's relation to the sender of `message`: an indexed lookup
+    /// in the store, the user's messages earlier in the batch, and the
+    /// Message-IDs of all the user's messages.
+    fn relation(&mut self, message: &Message, users: &UsersInBatch) -> Result<Relation, SyncError> {
         let own = self.tagger.addresses();
         let Some(sender) = message.from.first().map(|person| person.address.as_str()) else {
             return Ok(Relation::default());
@@ -351,8 +368,8 @@ impl Work {
             .chain(&message.references)
             .cloned()
             .collect();
-        let replied_in_thread = references.iter().any(|id| users.message_ids.contains(id))
-            || self.store.user_wrote_any(&references, own)?;
+        let sent = self.sent_by_user()?;
+        let replied_in_thread = references.iter().any(|id| sent.contains(id));
         Ok(Relation {
             wrote_to: self.store.written_to(sender)? + earlier,
             replied_in_thread,
@@ -360,12 +377,10 @@ impl Work {
     }
 }
 
-/// The user's messages earlier in a batch (not stored yet): whom they
-/// wrote to, and their Message-IDs.
+/// Whom the user's messages earlier in a batch (not stored yet) wrote to.
 #[derive(Default)]
 struct UsersInBatch {
     written_to: HashMap<String, u64>,
-    message_ids: HashSet<String>,
 }
 
 impl UsersInBatch {
@@ -378,7 +393,6 @@ impl UsersInBatch {
         for address in recipients {
             *self.written_to.entry(address.to_owned()).or_default() += 1;
         }
-        self.message_ids.extend(message.message_id.clone());
     }
 }
 

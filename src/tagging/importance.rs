@@ -20,6 +20,8 @@
 //! built-in taggers' and the classifiers'); `inbox importance update`
 //! recomputes every score from the stored tags and mail.
 
+use std::collections::HashSet;
+
 use crate::model::{Message, MessageId};
 use crate::store::{Importance, Store, StoreError, StoredParties};
 
@@ -150,6 +152,7 @@ pub fn recompute(
         correspondents: store.rebuild_correspondents(own)?,
         ..Recomputed::default()
     };
+    let sent = store.message_ids_sent_by(own)?;
     let mut after = MessageId(0);
     loop {
         let page = store.parties_after(after, PAGE)?;
@@ -159,7 +162,7 @@ pub fn recompute(
         after = last.id;
         let mut scores = Vec::with_capacity(page.len());
         for stored in &page {
-            scores.push((stored.id, score_stored(store, stored, own)?));
+            scores.push((stored.id, score_stored(store, stored, own, &sent)?));
         }
         outcome.scored += scores.len() as u64;
         outcome.changed += store.set_importance(&scores)?;
@@ -167,11 +170,13 @@ pub fn recompute(
     }
 }
 
-/// The importance of a stored message.
+/// The importance of a stored message; `sent` holds the Message-IDs of
+/// the user's messages.
 fn score_stored(
     store: &Store,
     stored: &StoredParties,
     own: &[String],
+    sent: &HashSet<String>,
 ) -> Result<Importance, StoreError> {
     let [from, to, cc, tags] = [&stored.from, &stored.to, &stored.cc, &stored.tags]
         .map(|list| list.iter().map(String::as_str).collect::<Vec<_>>());
@@ -187,7 +192,7 @@ fn score_stored(
         && !from_user(&from, own)
     {
         relation.wrote_to = store.written_to(sender)?;
-        relation.replied_in_thread = store.user_wrote_any(&stored.refs, own)?;
+        relation.replied_in_thread = stored.refs.iter().any(|id| sent.contains(id));
     }
     Ok(importance(&parties, own, relation))
 }
