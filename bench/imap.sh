@@ -78,8 +78,8 @@ log "dovecot in $DOVECOT_DIR (ports $IMAP_PORT, $IMAPS_PORT)"
 bash "$peer/start.sh" "$DOVECOT_DIR" >&2
 DOVECOT_CONF=$DOVECOT_DIR/etc/dovecot.conf
 CA_FILE=$DOVECOT_DIR/ssl/cert.pem
-server_count() {
-    doveadm -c "$DOVECOT_CONF" mailbox status -u "$USER_NAME" messages "$FOLDER" 2>/dev/null \
+server_count() {  # the folder's message count; empty when it does not exist
+    { doveadm -c "$DOVECOT_CONF" mailbox status -u "$USER_NAME" messages "$FOLDER" 2>/dev/null || true; } \
         | sed -n 's/.*messages=\([0-9]*\).*/\1/p'
 }
 on_server=$(server_count)

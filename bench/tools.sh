@@ -2,12 +2,17 @@
 # side by side on one Maildir, each isolated from the user's files. Needs `log`
 # and INBOX_BIN.
 
-# install_missing COMMAND:PACKAGE...: installs (as root) the Debian package of
-# every command that is not found; exits with the apt-get line to run otherwise.
+# install_missing NEED:PACKAGE...: installs (as root) the Debian package of
+# every NEED not found, a command name or an absolute file path; exits with the
+# apt-get line to run otherwise.
 install_missing() {
-    local missing=() pair
+    local missing=() pair need
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+        need=${pair%%:*}
+        case "$need" in
+            /*) [ -e "$need" ] ;;
+            *) command -v "$need" >/dev/null ;;
+        esac || missing+=("${pair#*:}")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
