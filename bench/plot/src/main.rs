@@ -117,8 +117,8 @@ fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
         .map_err(|_| format!("{FONT} is not a TrueType/OpenType font"))?;
     let root = BitMapBackend::new(png, (1600, 700)).into_drawing_area();
     root.fill(&WHITE)?;
-    let root =
-        root.titled(&format!("Import time against message count{machine}"), ("sans-serif", 24))?;
+    let title = format!("Import time and rate against message count{machine}");
+    let root = root.titled(&title, ("sans-serif", 24))?;
     let (left, right) = root.split_horizontally(800);
     panel(&left, "import time (s)", &series, |s| Some(s.seconds))?;
     let rate = |s: &Sample| (s.seconds > 0.0).then(|| f64::from(s.messages) / s.seconds);
