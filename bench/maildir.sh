@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmark scripts: the cached benchmark Maildirs, built by
 # make-maildir.py on first use. Needs `here` (the bench directory), `log` and
 # BENCH_DIR.

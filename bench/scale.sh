@@ -117,9 +117,10 @@ for copies in $COPIES; do
     done
 done
 mv "$TSV.part" "$TSV"
+log "measures written to $TSV"
 
 echo "Import into an empty index: wall time, messages per second, peak RSS (/usr/bin/time -v); one run each, tools one after the other."
-echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end. Measures in $TSV."
+echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end. Measures in $(basename "$TSV")."
 echo
 echo "| messages | notmuch | mu | inbox |"
 echo "|---|---|---|---|"

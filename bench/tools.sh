@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by run.sh, imap.sh and scale.sh: what it takes to run notmuch, mu and inbox
 # side by side on one Maildir, each isolated from the user's files. Needs `log`
 # and INBOX_BIN.
