@@ -22,6 +22,8 @@
 #                load average is below this before measuring (default 1.5)
 #   INBOX_BIN, INBOXD_BIN  binaries (default ${CARGO_TARGET_DIR:-target}/release/…)
 #   INBOX_TEST_CORPUS  corpus root, to build the Maildir (default ../shared/corpus)
+#   MAILDIR_COPIES     copies of each corpus message in the Maildir (default 6:
+#                      30,462 messages)
 #
 # Prints a markdown table on stdout and progress on stderr.
 set -euo pipefail

@@ -19,6 +19,8 @@
 #   RUNS         measured no-change re-syncs (default 10; one extra warm-up run)
 #   INBOX_BIN    inbox binary (default ${CARGO_TARGET_DIR:-target}/release/inbox)
 #   INBOX_TEST_CORPUS  corpus root, to build the Maildir (default ../shared/corpus)
+#   MAILDIR_COPIES     copies of each corpus message in the Maildir (default 6:
+#                      30,462 messages); other sizes use folder bench-xN
 #
 # Prints a markdown table on stdout (rows = measures, columns = tools) and
 # progress on stderr.
@@ -45,36 +47,30 @@ target_dir=${CARGO_TARGET_DIR:-$repo/target}
 INBOX_BIN=${INBOX_BIN:-$target_dir/release/inbox}
 USER_NAME=bob
 USER_PASS=bobpass
-FOLDER=bench
 
 log() { echo "== $*" >&2; }
 
-ensure_packages() {
-    local missing=()
-    command -v /usr/bin/time >/dev/null || missing+=(time)
-    command -v mbsync >/dev/null || missing+=(isync)
-    [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null && missing+=(linux-perf)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "error: missing packages ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
-        exit 1
-    fi
-    log "installing ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-}
+# shellcheck source=tools.sh
+. "$here/tools.sh"
 
 if [ "$BUILD" = 1 ]; then
     log "cargo build --release --bin inbox"
     (cd "$repo" && cargo build --release --bin inbox >&2)
 fi
 [ -x "$INBOX_BIN" ] || { echo "error: no inbox binary at $INBOX_BIN (build it, or pass --build)" >&2; exit 1; }
-ensure_packages
+packages=(/usr/bin/time:time mbsync:isync)
+[ "$PROFILE" = 1 ] && packages+=(perf:linux-perf)
+install_missing "${packages[@]}"
 
 # --- the Maildir (cached, shared with run.sh) -----------------------------
 
 # shellcheck source=maildir.sh
 . "$here/maildir.sh"
 cached_maildir
+# One folder per Maildir, so switching sizes reloads nothing (deleting a
+# 30,000-message folder takes Dovecot minutes).
+FOLDER=bench
+[ "${MAILDIR_COPIES:-6}" = 6 ] || FOLDER=bench-x$MAILDIR_COPIES
 
 # --- the server: started or reused, the folder loaded once ------------------
 
@@ -82,8 +78,8 @@ log "dovecot in $DOVECOT_DIR (ports $IMAP_PORT, $IMAPS_PORT)"
 bash "$peer/start.sh" "$DOVECOT_DIR" >&2
 DOVECOT_CONF=$DOVECOT_DIR/etc/dovecot.conf
 CA_FILE=$DOVECOT_DIR/ssl/cert.pem
-server_count() {
-    doveadm -c "$DOVECOT_CONF" mailbox status -u "$USER_NAME" messages "$FOLDER" 2>/dev/null \
+server_count() {  # the folder's message count; empty when it does not exist
+    { doveadm -c "$DOVECOT_CONF" mailbox status -u "$USER_NAME" messages "$FOLDER" 2>/dev/null || true; } \
         | sed -n 's/.*messages=\([0-9]*\).*/\1/p'
 }
 on_server=$(server_count)
@@ -105,10 +101,7 @@ fi
 WORK=$(mktemp -d "$BENCH_DIR/imap.XXXXXX")
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
-export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache
-export XDG_DATA_HOME=$WORK/home/.local/share XDG_RUNTIME_DIR=$WORK/home/run TZ=UTC LC_ALL=C.UTF-8
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-unset INBOX_HOME RUST_LOG
+isolate_home "$WORK"
 
 declare -A R  # R[measure|tool] = cell text
 ROWS=()
@@ -117,15 +110,6 @@ put() {  # put MEASURE TOOL VALUE
     R[$1|$2]=$3
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-
-# /usr/bin/time -v: wall seconds and peak RSS (MB) of one command.
-timed() {  # timed OUTFILE CMD...
-    local out=$1; shift
-    /usr/bin/time -v -o "$out.time" "$@" >"$out.log" 2>&1 || {
-        echo "error: '$*' failed; see its output below" >&2; tail -20 "$out.log" >&2; return 1; }
-    awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f ", s }
-                /Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$out.time"
-}
 
 # --- raw fetch: the wire-speed floor -----------------------------------------
 
@@ -202,7 +186,7 @@ EOF
     read -r wall rss <<<"$res"
     put "first full sync, TLS (s)" mbsync "$wall"
     put "first full sync, TLS (msg/s)" mbsync "$(rate "$MESSAGES" "$wall")"
-    put "first full sync, TLS: peak RSS (MB)" mbsync "$rss"
+    put "first full sync, TLS: peak RSS (MB)" mbsync "$(mb "$rss")"
     n=$(find "$WORK/mbsync-tls/$FOLDER/cur" "$WORK/mbsync-tls/$FOLDER/new" -type f | wc -l)
     put "messages received / stored" mbsync "$n"
     log "mbsync: no-change re-sync, TLS (median of $RUNS)"
@@ -244,7 +228,7 @@ measure_inbox() {
     read -r wall rss <<<"$res"
     put "first full sync, TLS (s)" inbox "$wall"
     put "first full sync, TLS (msg/s)" inbox "$(rate "$MESSAGES" "$wall")"
-    put "first full sync, TLS: peak RSS (MB)" inbox "$rss"
+    put "first full sync, TLS: peak RSS (MB)" inbox "$(mb "$rss")"
     put "TLS sync rate / local import rate" inbox \
         "$(awk -v n="$MESSAGES" -v s="$wall" -v l="$local_rate" 'BEGIN { printf "%.0f %%", 100 * n / s / l }')"
     put "sync summary" inbox "$(tail -1 "$WORK/inbox-tls.log")"
@@ -303,7 +287,7 @@ PROFILE_NOCHANGE=""
 
 cpus=$(nproc)
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-echo "Server: Dovecot $(dovecot --version | cut -d' ' -f1) on 127.0.0.1, folder $FOLDER: $on_server messages ($(cat "$BENCH_DIR/maildir.done" | cut -d' ' -f3) bytes as files)."
+echo "Server: Dovecot $(dovecot --version | cut -d' ' -f1) on 127.0.0.1, folder $FOLDER: $on_server messages ($(cut -d' ' -f3 "$MAILDIR_DONE") bytes as files)."
 echo "Machine: $cpus cores (${cpu_model:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)."
 echo "Versions: $(mbsync --version 2>/dev/null | head -1); $("$INBOX_BIN" --version); Python $(python3 -c 'import platform; print(platform.python_version())') (raw fetch)."
 echo "Load average (1, 5, 15 min): $load_start at the start, $load_end at the end."

@@ -13,6 +13,8 @@
 #   INBOX_TEST_CORPUS  corpus root (default: ../shared/corpus next to the repository)
 #   RUNS               measured runs per query (default 10; one extra warm-up run)
 #   INBOX_BIN          inbox binary (default ${CARGO_TARGET_DIR:-target}/release/inbox)
+#   MAILDIR_COPIES     copies of each corpus message in the Maildir (default 6:
+#                      30,462 messages; N copies are cached in $BENCH_DIR/maildir-xN)
 #
 # Prints a markdown table on stdout (rows = measures, columns = tools) and
 # progress on stderr. Tools run one after the other, never in parallel.
@@ -63,27 +65,15 @@ MU_QUERIES=(
     'from:phillip.allen@enron.com or (subject:spamassassin and date:20020901..20020930)'
 )
 
-# --- tools ---------------------------------------------------------------
-
-ensure_packages() {
-    local missing=()
-    command -v /usr/bin/time >/dev/null || missing+=(time)
-    case " $TOOLS " in *" notmuch "*) command -v notmuch >/dev/null || missing+=(notmuch) ;; esac
-    case " $TOOLS " in *" mu "*) command -v mu >/dev/null || missing+=(maildir-utils) ;; esac
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "error: missing packages ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
-        exit 1
-    fi
-    log "installing ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-}
+# shellcheck source=tools.sh
+. "$here/tools.sh"
 
 if [ "$BUILD" = 1 ]; then
     log "cargo build --release --bin inbox"
     (cd "$repo" && cargo build --release --bin inbox >&2)
 fi
-ensure_packages
+mapfile -t packages < <(tool_packages "$TOOLS")
+install_missing "${packages[@]}"
 
 # --- the Maildir (cached) ------------------------------------------------
 
@@ -96,40 +86,8 @@ cached_maildir
 WORK=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
-export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache
-export XDG_DATA_HOME=$WORK/home/.local/share TZ=UTC LC_ALL=C.UTF-8
-mkdir -p "$HOME"
+isolate_home "$WORK"
 
-export NOTMUCH_CONFIG=$WORK/notmuch.cfg
-cat >"$NOTMUCH_CONFIG" <<EOF
-[database]
-path=$WORK/notmuch
-mail_root=$MAILDIR
-[user]
-name=Bench
-primary_email=bench@example.invalid
-[new]
-tags=unread;inbox
-ignore=
-[search]
-exclude_tags=
-[maildir]
-synchronize_flags=true
-EOF
-MUHOME=$WORK/mu
-export INBOX_HOME=$WORK/inbox
-
-# Per tool: the data directory, and commands built from a query.
-store_dir() {
-    case "$1" in notmuch) echo "$WORK/notmuch" ;; mu) echo "$MUHOME" ;; inbox) echo "$INBOX_HOME" ;; esac
-}
-import_cmd() {  # sets the array IMPORT
-    case "$1" in
-        notmuch) IMPORT=(notmuch new) ;;
-        mu) IMPORT=(mu index --muhome="$MUHOME") ;;
-        inbox) IMPORT=("$INBOX_BIN" import "$MAILDIR") ;;
-    esac
-}
 # time_count TOOL INDEX RUNS: median time and count of query INDEX (-1: all messages)
 time_count() {
     local tool=$1 i=$2 runs=$3
@@ -156,13 +114,6 @@ time_list() {
     esac
 }
 
-tool_available() {
-    case "$1" in
-        inbox) [ -x "$INBOX_BIN" ] ;;
-        *) command -v "$1" >/dev/null ;;
-    esac
-}
-
 # --- measurements ----------------------------------------------------------
 
 declare -A R  # R[measure|tool] = cell text
@@ -172,37 +123,22 @@ put() {  # put MEASURE TOOL VALUE
     R[$1|$2]=$3
 }
 
-# /usr/bin/time -v: wall seconds and peak RSS (MB) of one command.
-timed() {  # timed OUTFILE CMD...
-    local out=$1; shift
-    /usr/bin/time -v -o "$out.time" "$@" >"$out.log" 2>&1 || {
-        echo "error: '$*' failed; see its output below" >&2; tail -20 "$out.log" >&2; return 1; }
-    awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f ", s }
-                /Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$out.time"
-}
-
 kib() { du -sk "$@" | awk '{print $1}'; }
 kib_apparent() { du -sk --apparent-size "$@" | awk '{print $1}'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 raw_disk=$(kib "$MAILDIR")
 raw_apparent=$(kib_apparent "$MAILDIR")
 
 measure_tool() {
     local tool=$1 wall rss res dir
-    dir=$(store_dir "$tool")
-    case "$tool" in
-        notmuch) mkdir -p "$dir" ;;
-        mu) mu init --muhome="$MUHOME" --maildir="$MAILDIR" --my-address=bench@example.invalid >/dev/null || return 1 ;;
-        inbox) mkdir -p "$dir" ;;
-    esac
+    setup_tool "$tool" "$WORK" "$MAILDIR" || return 1
+    dir=$STORE
     log "$tool: import"
-    import_cmd "$tool"
     res=$(timed "$WORK/$tool-import" "${IMPORT[@]}") || return 1
     read -r wall rss <<<"$res"
     put "import time (s)" "$tool" "$wall"
     put "import rate (msg/s)" "$tool" "$(awk -v n="$MESSAGES" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')"
-    put "import peak RSS (MB)" "$tool" "$rss"
+    put "import peak RSS (MB)" "$tool" "$(mb "$rss")"
     [ "$tool" = inbox ] && put "import summary" "$tool" "$(tail -1 "$WORK/$tool-import.log")"
 
     log "$tool: re-import, nothing changed"
