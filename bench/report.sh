@@ -2,8 +2,9 @@
 # The whole benchmark in one run on one machine: run.sh (import, re-import,
 # size and search: notmuch, mu, inbox), imap.sh (IMAP sync: raw fetch, mbsync,
 # inbox), daemon.sh (inboxd latency, throughput, memory, idle CPU) and
-# scale.sh (import time from 5,077 to 60,924 messages), in that order, then
-# the scaling plot. Each script also runs alone; this one only chains them.
+# scale.sh (import time from 5,077 to 60,924 messages) and tagging.sh (import
+# with and without the taggers and the spam model), in that order, then the
+# scaling plot. Each script also runs alone; this one only chains them.
 #
 # Usage: bench/report.sh [--build] [--quick] [--out DIR]
 #
@@ -98,11 +99,13 @@ if [ "$QUICK" = 1 ]; then
     section imap env MAILDIR_COPIES=1 RUNS=2 bash "$here/imap.sh"
     section daemon env MAILDIR_COPIES=1 RUNS=20 SECONDS_LOAD=2 IDLE_SECONDS=5 LOAD_WAIT=0 bash "$here/daemon.sh"
     section scale bash "$here/scale.sh" --copies "1 2" --tsv "$OUT/import-scaling.tsv"
+    section tagging env MAILDIR_COPIES=1 RUNS=1 bash "$here/tagging.sh"
 else
     section run bash "$here/run.sh"
     section imap bash "$here/imap.sh"
     section daemon bash "$here/daemon.sh"
     section scale bash "$here/scale.sh" --tsv "$OUT/import-scaling.tsv"
+    section tagging bash "$here/tagging.sh"
 fi
 END=$(date +%s)
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -171,6 +174,7 @@ print_section() {  # print_section NAME TITLE
     print_section imap "IMAP sync (imap.sh)"
     print_section daemon "Daemon (daemon.sh)"
     print_section scale "Import scaling (scale.sh)"
+    print_section tagging "What tagging costs at import (tagging.sh)"
     if [ -n "$PLOT" ]; then echo "$PLOT"; fi
 } >"$OUT/report.md.part"
 mv "$OUT/report.md.part" "$OUT/report.md"
