@@ -426,7 +426,8 @@ fn a_store_from_before_body_texts_gives_the_same_snippets() {
     // The schema an older inbox wrote: migration 3 runs again on open.
     conn.execute_batch(
         "DROP TABLE body_text; DROP TABLE tag_origins; DROP TABLE trained;
-         DROP TABLE correspondents; ALTER TABLE messages DROP COLUMN importance;
+         DROP TABLE correspondents; DROP TABLE folder_roles;
+         ALTER TABLE messages DROP COLUMN importance;
          ALTER TABLE messages DROP COLUMN importance_reasons;
          PRAGMA user_version = 2;",
     )

@@ -143,6 +143,16 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE body_text ADD COLUMN preview TEXT;
     ",
+    // 7: what a folder is for, as its server marks it (an IMAP special-use
+    // attribute such as \\Junk), so spam training finds Junk by its role.
+    "
+    CREATE TABLE folder_roles (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        folder      TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        PRIMARY KEY (account_id, folder)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

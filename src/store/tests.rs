@@ -421,3 +421,47 @@ fn local_messages_queue_nothing() {
     store.apply_tags(&[id], &flag).unwrap();
     assert!(store.pending_flags(account).unwrap().is_empty());
 }
+
+#[test]
+fn junk_folders_are_found_by_role_or_name() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("work", "imap").unwrap();
+    let other = store.ensure_account("home", "imap").unwrap();
+    let mails = [
+        ("q1", mail("q1@x", "quarantined", &[])),
+        ("s1", mail("s1@x", "in spam", &[])),
+        ("i1", mail("i1@x", "inbox", &[])),
+    ];
+    let added = put(&mut store, account, &mails).added;
+    let other_added = put(&mut store, other, &[("q2", mail("q2@x", "elsewhere", &[]))]).added;
+    for (remote, folder) in [
+        ("q1", "Quarantaine"),
+        ("s1", "Lists/Spam"),
+        ("q2", "Quarantaine"),
+    ] {
+        store
+            .conn
+            .execute(
+                "UPDATE locations SET folder = ?1 WHERE remote_id = ?2",
+                [folder, remote],
+            )
+            .unwrap();
+    }
+    let id = |added: &[(usize, MessageId)], at: usize| added.iter().find(|a| a.0 == at).unwrap().1;
+    let junk = |store: &Store| store.in_folders_for("\\Junk", &["spam"]).unwrap();
+    // Found by name only, until the server marks the quarantine folder.
+    assert_eq!(junk(&store), [id(&added, 1)]);
+    let roles = [
+        ("Quarantaine".to_owned(), Some("\\Junk".to_owned())),
+        ("INBOX".to_owned(), None),
+    ];
+    store.set_folder_roles(account, &roles).unwrap();
+    assert_eq!(junk(&store), [id(&added, 0), id(&added, 1)]);
+    // The role is the account's: the other account's folder of that name is not Junk.
+    assert!(!junk(&store).contains(&id(&other_added, 0)));
+    // A folder no longer marked is no longer Junk.
+    store
+        .set_folder_roles(account, &[("Quarantaine".to_owned(), None)])
+        .unwrap();
+    assert_eq!(junk(&store), [id(&added, 1)]);
+}

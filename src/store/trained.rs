@@ -1,30 +1,35 @@
 //! Which messages each classifier model was trained with, and as which
 //! class (table `trained`), so that re-tagging a message can untrain it
-//! from its old class; and the mail a spam model learns from the store.
+//! from its old class; and the mail a spam model learns from the store,
+//! with what the servers mark each folder for (table `folder_roles`).
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError};
+use super::{AccountId, Store, StoreError};
 use crate::model::MessageId;
 
 impl Store {
-    /// Messages with a location in a folder whose last name part is one of
+    /// Messages with a location in a folder its server marks `role` (see
+    /// [`Store::set_folder_roles`]), or whose last name part is one of
     /// `names` (compared case-insensitively; parts split at `/` and `.`).
-    pub fn in_folders_named(&self, names: &[&str]) -> Result<Vec<MessageId>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT folder FROM locations")?;
-        let folders: Vec<String> = stmt
-            .query_map([], |row| row.get(0))?
+    pub fn in_folders_for(&self, role: &str, names: &[&str]) -> Result<Vec<MessageId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT l.account_id, l.folder, r.role = ?1 FROM locations l
+             LEFT JOIN folder_roles r ON r.account_id = l.account_id AND r.folder = l.folder",
+        )?;
+        let folders: Vec<(i64, String, Option<bool>)> = stmt
+            .query_map([role], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
         let mut ids = Vec::new();
         let mut members = self.conn.prepare_cached(
-            "SELECT DISTINCT message_id FROM locations WHERE folder = ?1 ORDER BY message_id",
+            "SELECT message_id FROM locations WHERE account_id = ?1 AND folder = ?2",
         )?;
-        for folder in folders {
+        for (account, folder, has_role) in folders {
             let last = folder.rsplit(['/', '.']).next().unwrap_or(&folder);
-            if names.iter().any(|name| name.eq_ignore_ascii_case(last)) {
-                let rows = members.query_map([&folder], |row| Ok(MessageId(row.get(0)?)))?;
+            let named = names.iter().any(|name| name.eq_ignore_ascii_case(last));
+            if named || has_role == Some(true) {
+                let rows = members
+                    .query_map(params![account, folder], |row| Ok(MessageId(row.get(0)?)))?;
                 for row in rows {
                     ids.push(row?);
                 }
@@ -33,6 +38,33 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
+    }
+
+    /// Records what each of `roles`' folders of `account` is for (`None`:
+    /// nothing marked), as its server says.
+    pub fn set_folder_roles(
+        &mut self,
+        account: AccountId,
+        roles: &[(String, Option<String>)],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (folder, role) in roles {
+            match role {
+                Some(role) => tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO folder_roles (account_id, folder, role)
+                         VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![account.0, folder, role])?,
+                None => tx
+                    .prepare_cached(
+                        "DELETE FROM folder_roles WHERE account_id = ?1 AND folder = ?2",
+                    )?
+                    .execute(params![account.0, folder])?,
+            };
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// As which class (`true`: positive) message `id` was trained into the

@@ -29,6 +29,8 @@ pub(super) struct PipelineSink<'a> {
     report: Report,
     /// Items stored.
     done: u64,
+    /// What the source said each folder is for, recorded at the end.
+    roles: Vec<(String, Option<String>)>,
 }
 
 /// A finished sink: what it did, the index writer back, and the failure of
@@ -63,6 +65,7 @@ impl<'a> PipelineSink<'a> {
             progress,
             report: Report::default(),
             done: 0,
+            roles: Vec::new(),
         })
     }
 
@@ -76,6 +79,9 @@ impl<'a> PipelineSink<'a> {
             Err(error) => Some(error),
         };
         let writer = self.committer.finish()?;
+        if !self.roles.is_empty() {
+            self.store.set_folder_roles(self.account, &self.roles)?;
+        }
         Ok(Finished {
             report: self.report,
             writer,
@@ -233,6 +239,11 @@ impl Sink for PipelineSink<'_> {
             .map_err(|error| SinkError(error.to_string()))?;
         self.count(previous);
         Ok(())
+    }
+
+    fn folder_role(&mut self, folder: &str, role: Option<&str>) {
+        self.roles
+            .push((folder.to_owned(), role.map(str::to_owned)));
     }
 
     fn warn(&mut self, location: &Location, message: &str) {

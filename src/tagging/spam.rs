@@ -1,7 +1,8 @@
 //! Training the spam model from the store: messages tagged `spam` (by
-//! anything but the spam model itself) and messages in Junk or Spam
-//! folders are spam, every other message is ham. Each message's class is
-//! recorded, so training again only changes what changed.
+//! anything but the spam model itself) and messages in folders the servers
+//! mark `\Junk`, or named Junk or Spam, are spam; every other message is
+//! ham. Each message's class is recorded, so training again only changes
+//! what changed.
 
 use crate::classify::{Classifier, Features};
 use crate::model::MessageId;
@@ -10,9 +11,12 @@ use crate::store::{Store, StoreError};
 /// The model's name in training records, and the tag it sets.
 pub const SPAM: &str = "spam";
 
+/// The IMAP special use (RFC 6154) of the folder that holds spam.
+pub const JUNK_ROLE: &str = "\\Junk";
+
 /// Folder names (the last part of a folder's path, any case) whose mail is
-/// spam. The store does not record IMAP special-use attributes, so the
-/// usual names of the `\Junk` folder stand for it.
+/// spam too: the usual names of the Junk folder, for sources that mark no
+/// special use (a local Maildir, a server without RFC 6154).
 pub const JUNK_FOLDERS: [&str; 4] = ["junk", "spam", "junk e-mail", "junk email"];
 
 /// What training from the store did.
@@ -42,7 +46,7 @@ pub fn train_from_store(
     visit: &mut dyn FnMut(),
 ) -> Result<StoreTraining, StoreError> {
     let tagged = store.tagged(SPAM, Some(SPAM))?;
-    let junk = store.in_folders_named(&JUNK_FOLDERS)?;
+    let junk = store.in_folders_for(JUNK_ROLE, &JUNK_FOLDERS)?;
     let mut spam: Vec<MessageId> = tagged.iter().chain(&junk).copied().collect();
     spam.sort_unstable();
     spam.dedup();

@@ -354,3 +354,20 @@ fn watch_picks_up_new_mail_through_idle() {
         "the new message did not arrive within 15 s"
     );
 }
+
+#[test]
+fn folders_are_stored_with_the_role_the_server_marks() {
+    let (inbox, passphrase) = vault_inbox();
+    let nothing = prefix("no-such-folder");
+    add_account(&inbox, &passphrase, &nothing, &["--include", "Junk"]);
+    sync(&inbox, &passphrase);
+    let store = rusqlite::Connection::open(inbox.home().join("store.sqlite3")).unwrap();
+    let roles: Vec<(String, String)> = store
+        .prepare("SELECT folder, role FROM folder_roles")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(roles, [("Junk".to_owned(), "\\Junk".to_owned())]);
+}

@@ -213,6 +213,14 @@ pub trait Sink: Send {
 
     /// Reports an item that was skipped or only partly read.
     fn warn(&mut self, location: &Location, message: &str);
+
+    /// Says what `folder` is for, as the source marks it: an IMAP
+    /// special-use attribute (RFC 6154) such as `\Junk`, `\Sent` or
+    /// `\Trash`, or `None` when it marks nothing. Told once per sync for
+    /// every folder synced; a sink may ignore it.
+    fn folder_role(&mut self, folder: &str, role: Option<&str>) {
+        let _ = (folder, role);
+    }
 }
 
 /// A message source for one account.

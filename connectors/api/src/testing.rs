@@ -19,6 +19,7 @@ pub struct RecordingSink {
     cursor: Cursor,
     batches: Vec<Batch>,
     warnings: Vec<(Location, String)>,
+    roles: HashMap<String, Option<String>>,
     redelivered: Vec<Location>,
     fail_at: Option<usize>,
     commit_calls: usize,
@@ -35,6 +36,7 @@ impl RecordingSink {
             cursor: Cursor::default(),
             batches: Vec::new(),
             warnings: Vec::new(),
+            roles: HashMap::new(),
             redelivered: Vec::new(),
             fail_at: None,
             commit_calls: 0,
@@ -118,6 +120,11 @@ impl RecordingSink {
         &self.redelivered
     }
 
+    /// What each folder is for, as last told (see [`Sink::folder_role`]).
+    pub fn roles(&self) -> &HashMap<String, Option<String>> {
+        &self.roles
+    }
+
     /// Commit calls made after a commit had failed (the contract says zero).
     pub fn calls_after_failure(&self) -> usize {
         self.calls_after_failure
@@ -179,6 +186,11 @@ impl Sink for RecordingSink {
 
     fn warn(&mut self, location: &Location, message: &str) {
         self.warnings.push((location.clone(), message.to_owned()));
+    }
+
+    fn folder_role(&mut self, folder: &str, role: Option<&str>) {
+        self.roles
+            .insert(folder.to_owned(), role.map(str::to_owned));
     }
 }
 

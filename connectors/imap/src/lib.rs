@@ -163,6 +163,13 @@ impl ImapConnector {
         let condstore = connection.has("CONDSTORE");
         let on_server = folders::list(&mut connection.session, &self.settings.address()).await?;
         let names: HashSet<&str> = on_server.iter().map(|f| f.name.as_str()).collect();
+        let chosen: Vec<&Folder> = on_server
+            .iter()
+            .filter(|folder| self.settings.wants_folder(&folder.name))
+            .collect();
+        for folder in &chosen {
+            sink.folder_role(&folder.name, folder.special_use.as_deref());
+        }
         let mut out = Batcher::new(sink, state, cursor.clone());
         let remembered: Vec<String> = out.state.folders.keys().cloned().collect();
         for name in remembered {
@@ -172,10 +179,6 @@ impl ImapConnector {
                 out.state.folders.remove(&name);
             }
         }
-        let chosen: Vec<&Folder> = on_server
-            .iter()
-            .filter(|folder| self.settings.wants_folder(&folder.name))
-            .collect();
         let address = self.settings.address();
         let mut server = fetch::Folder {
             session: &mut connection.session,

@@ -28,6 +28,26 @@ async fn three_folders(admin: &mut Admin) -> BTreeMap<String, Vec<Vec<u8>>> {
 }
 
 #[tokio::test]
+async fn each_synced_folder_is_told_with_its_special_use() {
+    let mut special = settings("none");
+    special.include = vec!["Junk".into(), "Sent".into()];
+    let mut sink = RecordingSink::new(50);
+    sync(&special, &mut sink).await;
+    let role = |folder: &str| sink.roles().get(folder).cloned().flatten();
+    assert_eq!(role("Junk").as_deref(), Some("\\Junk"));
+    assert_eq!(role("Sent").as_deref(), Some("\\Sent"));
+    assert_eq!(sink.roles().len(), 2, "{:?}", sink.roles());
+
+    let prefix = prefix("roles");
+    let mut admin = Admin::connect(&prefix).await;
+    let plain = admin.create("Plain").await;
+    let mut sink = RecordingSink::new(50);
+    sync(&settings(&prefix), &mut sink).await;
+    assert_eq!(sink.roles().get(&plain), Some(&None), "{:?}", sink.roles());
+    admin.cleanup().await;
+}
+
+#[tokio::test]
 async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
     let prefix = prefix("full");
     let mut admin = Admin::connect(&prefix).await;
