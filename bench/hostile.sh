@@ -64,7 +64,7 @@ for field in ("to", "cc"):
 for a in m["attachment_list"][:2]:
     parts.append(f"attachment {a['name'] or '(unnamed)'} {a['mime_type']} {a['size']} B")
 parts.append(f"subject {len((m['subject'] or '').encode())} B, body {len(m['body'].encode())} B")
-print("; ".join(parts) + "\t" + (" / ".join(w[:70] for w in m["warnings"]) or "none"))
+print("; ".join(parts) + "\t" + (" / ".join(w.split(" (")[0] for w in m["warnings"]) or "none"))
 EOF
 )
 
@@ -149,7 +149,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- report ------------------------------------------------------------------------
 
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-echo "Maildir: $messages hostile messages, $((total_bytes / 1000000)) MB ($(tail -1 "$BENCH_DIR/hostile.done"))."
+echo "Maildir: $messages hostile messages, $total_bytes bytes, from make-hostile.py (default seed)."
 echo "Machine: $(nproc) cores (${cpu_model:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr); $("$INBOX_BIN" --version)."
 echo "Load average (1, 5, 15 min): $load_start at the start, $load_end at the end."
 echo
