@@ -12,6 +12,7 @@
 #   INBOX_TEST_CORPUS  corpus root (default: ../shared/corpus next to the repository)
 #   INBOX_BIN          inbox binary (default ${CARGO_TARGET_DIR:-target}/release/inbox)
 #   TIMEOUT            seconds before an import is killed (default 300)
+#   CASES              only these cases, by file name (default: all; see make-hostile.py --list)
 #
 # Prints a markdown table on stdout and progress on stderr. Exits 1 when any
 # import panics, fails, runs longer than 30 s, peaks above 10 times the
@@ -61,7 +62,10 @@ parts = []
 for field in ("to", "cc"):
     if len(m[field]) > 1:
         parts.append(f"{field} {len(m[field])}")
-for a in m["attachment_list"][:2]:
+attachments = m["attachment_list"]
+if len(attachments) > 2:
+    parts.append(f"{len(attachments)} attachments")
+for a in attachments[:2]:
     parts.append(f"attachment {a['name'] or '(unnamed)'} {a['mime_type']} {a['size']} B")
 parts.append(f"subject {len((m['subject'] or '').encode())} B, body {len(m['body'].encode())} B")
 print("; ".join(parts) + "\t" + (" / ".join(w.split(" (")[0] for w in m["warnings"]) or "none"))
@@ -133,6 +137,7 @@ rows=()
 total_bytes=0
 for file in "$HOSTILE"/cur/*; do
     name=$(basename "$file" ":2,")
+    [ -z "${CASES:-}" ] || [[ " $CASES " == *" $name "* ]] || continue
     one=$RUN/maildir-$name
     mkdir -p "$one/cur" "$one/new" "$one/tmp"
     ln "$file" "$one/cur/" 2>/dev/null || cp "$file" "$one/cur/"
@@ -142,8 +147,14 @@ for file in "$HOSTILE"/cur/*; do
     rows+=("$(import_and_check "$name" "$one" "$RUN/home-$name" "$bytes" 1)")
 done
 messages=${#rows[@]}
+all=$HOSTILE
+if [ -n "${CASES:-}" ]; then
+    all=$RUN/maildir-selected
+    mkdir -p "$all/cur" "$all/new" "$all/tmp"
+    for name in $CASES; do ln "$HOSTILE/cur/$name:2," "$all/cur/" 2>/dev/null || cp "$HOSTILE/cur/$name:2," "$all/cur/"; done
+fi
 log "importing all $messages at once"
-rows+=("$(import_and_check "all $messages at once" "$HOSTILE" "$RUN/home-all" "$total_bytes" "$messages")")
+rows+=("$(import_and_check "all $messages at once" "$all" "$RUN/home-all" "$total_bytes" "$messages")")
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ------------------------------------------------------------------------

@@ -20,6 +20,11 @@ Cases (sizes are of the file):
   cc-10000-encoded       10,000 recipients in Cc, each name an RFC 2047 encoded-word
   nest-multipart-10000   multipart/mixed nested 10,000 levels deep
   nest-rfc822-1000       message/rfc822 nested 1,000 levels deep
+  parts-100000           multipart/mixed with 100,000 small named attachments
+  html-nested-1000000    an HTML-only body of 1,000,000 nested <div> elements
+  to-dense-8750000       one To field of 8,750,000 four-byte addresses (35 MB)
+  fields-dense-4000000   4,000,000 short To and X- fields (35 MB)
+  parts-tiny-5000000     5,000,000 seven-byte MIME parts (35 MB)
   mimekit-stack-overflow the MimeKit stack-overflow sample from the corpus, unchanged
   charset-unknown        charset=x-unknown everywhere (header words, text and HTML parts)
   charset-utf7-broken    charset=utf-7 with broken shift sequences
@@ -164,6 +169,33 @@ def nest_rfc822_1000(case, _rng):
     return b"".join(out)
 
 
+def parts_100000(case, _rng):
+    parts = b"".join(
+        f'--many\nContent-Type: application/octet-stream; name="f{i}.bin"\n\npart {i}\n'.encode()
+        for i in range(100_000)
+    )
+    return headers(case, 'Content-Type: multipart/mixed; boundary="many"\n') + b"\n" + parts + b"--many--\n"
+
+
+def html_nested_1000000(case, _rng):
+    depth = 1_000_000
+    html = b"<div>" * depth + b"innermost html text" + b"</div>" * depth
+    return headers(case, "Content-Type: text/html; charset=utf-8\n") + b"\n" + html + b"\n"
+
+
+def to_dense_8750000(case, _rng):
+    return headers(case, "To: " + "a@b," * 8_750_000 + "\n") + b"\nbody\n"
+
+
+def fields_dense_4000000(case, _rng):
+    return headers(case) + b"To: a@b\nX-A: b\n" * 2_000_000 + b"\nbody\n"
+
+
+def parts_tiny_5000000(case, _rng):
+    head = headers(case, "Content-Type: multipart/mixed; boundary=m\n")
+    return head + b"\n" + b"--m\n\nx\n" * 5_000_000 + b"--m--\n"
+
+
 def mimekit_stack_overflow(corpus):
     path = os.path.join(corpus, MIMEKIT_SAMPLE)
     try:
@@ -300,6 +332,11 @@ CASES = {
     "cc-10000-encoded": cc_10000_encoded,
     "nest-multipart-10000": nest_multipart_10000,
     "nest-rfc822-1000": nest_rfc822_1000,
+    "parts-100000": parts_100000,
+    "html-nested-1000000": html_nested_1000000,
+    "to-dense-8750000": to_dense_8750000,
+    "fields-dense-4000000": fields_dense_4000000,
+    "parts-tiny-5000000": parts_tiny_5000000,
     "mimekit-stack-overflow": None,
     "charset-unknown": charset_unknown,
     "charset-utf7-broken": charset_utf7_broken,
