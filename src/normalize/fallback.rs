@@ -99,12 +99,12 @@ fn split_at_body(raw: &[u8]) -> (&[u8], &[u8]) {
     (raw, &[])
 }
 
-fn trim_cr(line: &[u8]) -> &[u8] {
+pub(super) fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// The name of a `Name: value` line: printable ASCII up to the colon.
-fn field_name(line: &[u8]) -> Option<&str> {
+pub(super) fn field_name(line: &[u8]) -> Option<&str> {
     let colon = line.iter().position(|&b| b == b':')?;
     let name = std::str::from_utf8(&line[..colon]).ok()?.trim_end();
     let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic());

@@ -11,9 +11,12 @@
 //! that mail-parser rejects get a second, lenient reading (module `date`).
 //!
 //! Panics inside the guard are caught with `catch_unwind`, so a binary built
-//! with `panic = "abort"` loses this protection.
+//! with `panic = "abort"` loses this protection. Messages dense with header
+//! fields or MIME parts are parsed through a bounded view (module `bound`),
+//! so memory stays proportional to what is kept.
 
 mod body;
+mod bound;
 mod date;
 mod dm;
 pub mod excerpt;
@@ -52,6 +55,8 @@ pub fn normalize_item(source: SourceKind, raw: &[u8]) -> Message {
 /// Never panics: malformed or hostile input gives best-effort output, with
 /// the problems listed in [`Message::warnings`].
 pub fn normalize(raw: &[u8]) -> Message {
+    let view = bound::parse_view(raw);
+    let raw = view.bytes.as_ref();
     let mut message = match guard::catch_quietly(|| mail::extract(raw)) {
         Ok(Some(mut message)) => {
             fallback::fill_missing(raw, &mut message);
@@ -60,6 +65,7 @@ pub fn normalize(raw: &[u8]) -> Message {
         Ok(None) => fallback_with_warning(raw, "no header fields found"),
         Err(panic) => fallback_with_warning(raw, &format!("the MIME parser failed ({panic})")),
     };
+    message.warnings.extend(view.warnings);
     limits::cap_header_fields(&mut message);
     message
 }

@@ -10,6 +10,7 @@ mod erase;
 mod erase_remote;
 mod export;
 mod file_modes;
+mod hostile;
 mod imap;
 mod import;
 mod importance;

@@ -1,6 +1,7 @@
 //! Tests of [`super::normalize`]: golden files, the whole corpus, and
-//! targeted inputs; direct messages through [`super::normalize_item`].
+//! targeted and dense inputs; direct messages through [`super::normalize_item`].
 
+mod bound;
 mod corpus;
 mod dm;
 mod golden;
