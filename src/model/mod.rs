@@ -65,3 +65,15 @@ pub struct Message {
     /// Problems met while reading the message; it is still stored.
     pub warnings: Vec<String>,
 }
+
+impl Message {
+    /// The distinct addresses in To, Cc and Bcc, sorted.
+    pub fn recipient_addresses(&self) -> Vec<&str> {
+        let mut addresses: Vec<&str> = (self.to.iter().chain(&self.cc).chain(&self.bcc))
+            .map(|person| person.address.as_str())
+            .collect();
+        addresses.sort_unstable();
+        addresses.dedup();
+        addresses
+    }
+}

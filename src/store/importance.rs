@@ -40,12 +40,7 @@ pub(super) fn record_correspondents(
         "INSERT INTO correspondents (address, messages) VALUES (?1, 1)
          ON CONFLICT (address) DO UPDATE SET messages = messages + 1",
     )?;
-    let mut recipients: Vec<&str> = (message.to.iter().chain(&message.cc).chain(&message.bcc))
-        .map(|person| person.address.as_str())
-        .collect();
-    recipients.sort_unstable();
-    recipients.dedup();
-    for address in recipients {
+    for address in message.recipient_addresses() {
         stmt.execute([address])?;
     }
     Ok(())

@@ -385,12 +385,7 @@ struct UsersInBatch {
 
 impl UsersInBatch {
     fn add(&mut self, message: &Message) {
-        let mut recipients: Vec<&str> = (message.to.iter().chain(&message.cc).chain(&message.bcc))
-            .map(|person| person.address.as_str())
-            .collect();
-        recipients.sort_unstable();
-        recipients.dedup();
-        for address in recipients {
+        for address in message.recipient_addresses() {
             *self.written_to.entry(address.to_owned()).or_default() += 1;
         }
     }
