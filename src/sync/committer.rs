@@ -131,24 +131,25 @@ impl Committer {
         Ok(oldest)
     }
 
-    /// The outcomes of the batches in the works, once all are stored,
-    /// added up (`None` when there were none).
+    /// The outcome of the oldest batch in the works, once stored (`None`
+    /// when there is none).
     pub fn wait(&mut self) -> Result<Option<Stored>, SyncError> {
-        let mut total: Option<Stored> = None;
-        while self.in_flight > 0 {
-            let stored = self.next_outcome()?;
-            total = Some(match total {
-                Some(sum) => sum.plus(stored),
-                None => stored,
-            });
+        match self.in_flight {
+            0 => Ok(None),
+            _ => self.next_outcome().map(Some),
         }
-        Ok(total)
     }
 
     fn next_outcome(&mut self) -> Result<Stored, SyncError> {
         self.in_flight -= 1;
         match self.outcomes.recv() {
-            Ok(outcome) => outcome,
+            Ok(Ok(stored)) => Ok(stored),
+            Ok(Err(error)) => {
+                // The commit thread stops at its first failure: the batches
+                // handed over after that one are not stored and not reported.
+                self.in_flight = 0;
+                Err(error)
+            }
             Err(_) => Err(self.stopped()),
         }
     }
@@ -178,19 +179,6 @@ impl Committer {
     fn join_normalizer(&mut self) {
         if let Some(Err(panic)) = self.normalizer.take().map(JoinHandle::join) {
             std::panic::resume_unwind(panic);
-        }
-    }
-}
-
-impl Stored {
-    fn plus(self, other: Stored) -> Stored {
-        Stored {
-            changes: self.changes + other.changes,
-            imported: self.imported + other.imported,
-            duplicates: self.duplicates + other.duplicates,
-            flags_changed: self.flags_changed + other.flags_changed,
-            gone: self.gone + other.gone,
-            with_warnings: self.with_warnings + other.with_warnings,
         }
     }
 }

@@ -69,14 +69,14 @@ impl<'a> PipelineSink<'a> {
         })
     }
 
-    /// Waits for the last batch and stops the commit thread.
+    /// Waits for the batches in the works and stops the commit threads.
     pub fn finish(mut self) -> Result<Finished, SyncError> {
-        let failure = match self.committer.wait() {
-            Ok(stored) => {
-                self.count(stored);
-                None
+        let failure = loop {
+            match self.committer.wait() {
+                Ok(Some(stored)) => self.count(Some(stored)),
+                Ok(None) => break None,
+                Err(error) => break Some(error),
             }
-            Err(error) => Some(error),
         };
         let writer = self.committer.finish()?;
         if !self.roles.is_empty() {
