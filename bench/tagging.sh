@@ -38,11 +38,12 @@ command -v /usr/bin/time >/dev/null || { echo "error: /usr/bin/time missing (apt
 . "$here/maildir.sh"
 cached_maildir
 
+# shellcheck source=tools.sh
+. "$here/tools.sh"
 WORK=$(mktemp -d "$BENCH_DIR/tagging.XXXXXX")
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
-export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_DATA_HOME=$WORK/home/.local/share
-mkdir -p "$HOME"
+isolate_home "$WORK"
 
 # The spam model, trained once and copied into each home that uses it.
 log "training the spam model on $CORPUS/spamassassin"
