@@ -83,7 +83,9 @@ impl Client {
         loop {
             let response = self.read_response().await?;
             if response.id == id {
-                return response.outcome.map_err(ClientError::Rpc);
+                return (response.outcome)
+                    .map(|reply| reply.to_value())
+                    .map_err(ClientError::Rpc);
             }
             if response.id == Id::Null {
                 // The daemon could not read the request at all.

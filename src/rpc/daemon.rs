@@ -12,6 +12,7 @@ use super::error::RpcError;
 use super::handler::Connection;
 use super::methods::Method;
 use super::params::parse_params;
+use super::protocol::Reply;
 use super::requests::NoParams;
 use crate::daemon::DaemonState;
 
@@ -48,12 +49,12 @@ pub(super) async fn call(
     params: Option<Value>,
     names: &[&str],
     connection: &Connection,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     match method {
         Method::SyncNow => {
             let params: AccountParams = parse_params(params, names)?;
             let woken = state.sync_now(params.account.as_deref())?;
-            Ok(json!({ "accounts": woken }))
+            Reply::encode(&json!({ "accounts": woken }))
         }
         Method::AccountStatus => {
             let params: AccountParams = parse_params(params, names)?;
@@ -61,7 +62,7 @@ pub(super) async fn call(
             let rows = tokio::task::spawn_blocking(move || state.status(params.account.as_deref()))
                 .await
                 .map_err(RpcError::internal)??;
-            serde_json::to_value(rows).map_err(RpcError::internal)
+            Reply::encode(&rows)
         }
         Method::Subscribe => {
             parse_params::<NoParams>(params, names)?;
@@ -69,7 +70,7 @@ pub(super) async fn call(
             if state.add_subscriber(connection.id()) {
                 tokio::spawn(forward_events(state.clone(), connection.clone(), last));
             }
-            Ok(json!({ "last_event": last }))
+            Reply::encode(&json!({ "last_event": last }))
         }
         Method::GetNextEvents => {
             let params: NextEventsParams = parse_params(params, names)?;
@@ -78,7 +79,7 @@ pub(super) async fn call(
                 .map_or(DEFAULT_EVENT_WAIT, Duration::from_millis)
                 .min(MAX_EVENT_WAIT);
             let events = state.events.wait_after(params.after, wait).await;
-            serde_json::to_value(events).map_err(RpcError::internal)
+            Reply::encode(&events)
         }
         _ => Err(RpcError::method_not_found(&format!("{method:?}"))),
     }

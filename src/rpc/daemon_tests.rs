@@ -52,7 +52,7 @@ fn connection(id: u64) -> (Connection, mpsc::Receiver<String>) {
 
 async fn call(handler: &ApiHandler, method: &str, params: Value) -> Result<Value, RpcError> {
     let (connection, _) = connection(0);
-    handler.call(method, Some(params), &connection).await
+    (handler.call(method, Some(params), &connection).await).map(|reply| reply.to_value())
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn tag_changes_are_polled_and_pushed_once_per_subscriber() {
                 .call("subscribe", None, &subscriber)
                 .await
                 .unwrap();
-            assert_eq!(subscribed, json!({"last_event": 0}));
+            assert_eq!(subscribed.to_value(), json!({"last_event": 0}));
         }
         let tagged = call(
             &setup.handler,

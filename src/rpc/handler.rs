@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::error::RpcError;
-use super::protocol::{self, Incoming, Request, Response};
+use super::protocol::{self, Incoming, Reply, Request, Response};
 
 /// Answers method calls. The same handler serves every connection, and
 /// calls may run concurrently (batch elements, several clients).
@@ -26,7 +26,7 @@ pub trait Handler: Send + Sync + 'static {
         method: &str,
         params: Option<Value>,
         connection: &Connection,
-    ) -> Result<Value, RpcError>;
+    ) -> Result<Reply, RpcError>;
 }
 
 /// The client connection a call came from: lets a method push notifications

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 use super::error::{AppCode, RpcError};
 use super::handler::{Connection, Handler};
 use super::params::parse_params;
+use super::protocol::Reply;
 use super::requests::NoParams;
 use crate::api::{Api, ApiError, Methods};
 use crate::daemon::DaemonState;
@@ -494,7 +495,7 @@ impl Handler for ApiHandler {
         method: &str,
         params: Option<Value>,
         connection: &Connection,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Reply, RpcError> {
         let spec = METHODS
             .iter()
             .find(|spec| spec.name == method)
@@ -516,12 +517,12 @@ impl Handler for ApiHandler {
             Method::Tag => {
                 let outcome = run_api(api, params, &names, |api, p| api.tag(&p)).await?;
                 self.tags_changed(outcome.changed);
-                encode(outcome)
+                Reply::encode(&outcome)
             }
             Method::SetFlags => {
                 let outcome = run_api(api, params, &names, |api, p| api.set_flags(&p)).await?;
                 self.tags_changed(outcome.changed);
-                encode(outcome)
+                Reply::encode(&outcome)
             }
             Method::ListAccounts => {
                 run(api, params, &names, |api, NoParams {}| api.list_accounts()).await
@@ -543,7 +544,7 @@ impl Handler for ApiHandler {
             }
             Method::Discover => {
                 parse_params::<NoParams>(params, &names)?;
-                Ok(super::discover::document())
+                Reply::encode(&super::discover::document())
             }
         }
     }
@@ -555,12 +556,12 @@ async fn run<P, R>(
     params: Option<Value>,
     names: &[&str],
     call: impl FnOnce(&Api, P) -> Result<R, ApiError> + Send + 'static,
-) -> Result<Value, RpcError>
+) -> Result<Reply, RpcError>
 where
     P: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
 {
-    encode(run_api(api, params, names, call).await?)
+    Reply::encode(&run_api(api, params, names, call).await?)
 }
 
 /// Reads the parameters and runs `call` on a blocking thread.
@@ -582,10 +583,6 @@ where
             RpcError::internal("the call failed unexpectedly; see the daemon log")
         })?
         .map_err(RpcError::from)
-}
-
-fn encode(result: impl Serialize) -> Result<Value, RpcError> {
-    serde_json::to_value(result).map_err(RpcError::internal)
 }
 
 impl From<ApiError> for RpcError {

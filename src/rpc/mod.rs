@@ -45,5 +45,6 @@ pub use error::{AppCode, RpcError};
 pub use handler::{Connection, ConnectionClosed, Handler, dispatch};
 pub use methods::ApiHandler;
 pub use params::parse_params;
+pub use protocol::Reply;
 pub use remote::RemoteApi;
 pub use server::{Server, ServerConfig, ServerError};

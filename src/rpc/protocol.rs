@@ -3,6 +3,7 @@
 //! notifications as single lines.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 use super::error::RpcError;
@@ -144,11 +145,42 @@ fn id_value(id: &Id) -> Value {
     }
 }
 
+/// A method's result, already encoded as JSON: written into the response
+/// as it is, without a `Value` tree built on the way.
+#[derive(Clone, Debug)]
+pub struct Reply(Box<RawValue>);
+
+impl Reply {
+    /// Encodes `result`.
+    pub fn encode(result: &impl Serialize) -> Result<Reply, RpcError> {
+        serde_json::value::to_raw_value(result)
+            .map(Reply)
+            .map_err(RpcError::internal)
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The result as a JSON value.
+    pub fn to_value(&self) -> Value {
+        // The text was written by serde_json, so it parses.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Reply) -> bool {
+        self.to_value() == other.to_value()
+    }
+}
+
 /// The answer to one request: exactly one of a result or an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Response {
     pub id: Id,
-    pub outcome: Result<Value, RpcError>,
+    pub outcome: Result<Reply, RpcError>,
 }
 
 /// The wire shape of a response; `result` may legitimately be `null`.
@@ -156,7 +188,7 @@ pub struct Response {
 struct WireResponse<'a> {
     jsonrpc: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'a Value>,
+    result: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a RpcError>,
     id: &'a Id,
@@ -174,7 +206,7 @@ impl Response {
     fn wire(&self) -> WireResponse<'_> {
         WireResponse {
             jsonrpc: "2.0",
-            result: self.outcome.as_ref().ok(),
+            result: self.outcome.as_ref().ok().map(|reply| &*reply.0),
             error: self.outcome.as_ref().err(),
             id: &self.id,
         }
@@ -203,7 +235,8 @@ impl Response {
             .and_then(Id::from_value)
             .ok_or("missing or invalid \"id\"")?;
         let outcome = match (object.remove("result"), object.remove("error")) {
-            (Some(result), None) => Ok(result),
+            (Some(result), None) => Ok(Reply::encode(&result)
+                .map_err(|error| format!("cannot keep the result: {error}"))?),
             (None, Some(error)) => Err(serde_json::from_value(error)
                 .map_err(|error| format!("invalid \"error\" object: {error}"))?),
             _ => return Err("expected exactly one of \"result\" and \"error\"".into()),
@@ -279,7 +312,7 @@ mod tests {
     fn response_has_exactly_one_of_result_and_error() {
         let ok = Response {
             id: Id::Number(1.into()),
-            outcome: Ok(Value::Null),
+            outcome: Reply::encode(&Value::Null),
         };
         let line =
             |response: &Response| -> Value { serde_json::from_str(&response.to_line()).unwrap() };

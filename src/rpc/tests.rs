@@ -13,6 +13,7 @@ use tokio::net::UnixStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::protocol::Reply;
 use super::*;
 
 /// Methods of the specification's examples plus a few for edge cases.
@@ -36,8 +37,8 @@ impl Handler for TestMethods {
         method: &str,
         params: Option<Value>,
         connection: &Connection,
-    ) -> Result<Value, RpcError> {
-        match method {
+    ) -> Result<Reply, RpcError> {
+        let result = match method {
             "subtract" => {
                 let Subtract {
                     minuend,
@@ -67,7 +68,8 @@ impl Handler for TestMethods {
             }
             "panic" => panic!("a method bug"),
             other => Err(RpcError::method_not_found(other)),
-        }
+        }?;
+        Reply::encode(&result)
     }
 }
 

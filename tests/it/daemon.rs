@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use inbox::api::Api;
 use inbox::home::Home;
-use inbox::rpc::{ApiHandler, Connection, Handler, RpcError, Server, ServerConfig};
+use inbox::rpc::{ApiHandler, Connection, Handler, Reply, RpcError, Server, ServerConfig};
 use serde_json::Value;
 
 use crate::util::{TestInbox, corpus};
@@ -26,7 +26,7 @@ impl Handler for Counting {
         method: &str,
         params: Option<Value>,
         connection: &Connection,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Reply, RpcError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.call(method, params, connection).await
     }
