@@ -23,25 +23,25 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
         .index
         .count_and_search(&query, sort, params.limit, params.offset)?;
     let terms = Terms::of(&query);
+    let summaries = store.summaries(&ids)?;
     // Without words to find, a snippet is the message's preview.
-    let mut previews = match params.snippets && terms.is_empty() {
-        true => store.previews(&ids)?,
-        false => HashMap::new(),
-    };
+    let use_previews = params.snippets && terms.is_empty();
     let mut texts = match params.snippets {
         true => {
-            let missing: Vec<MessageId> = (ids.iter().copied())
-                .filter(|id| !previews.contains_key(id))
+            let missing: Vec<MessageId> = (summaries.iter())
+                .filter(|summary| !use_previews || summary.preview.is_none())
+                .map(|summary| summary.id)
                 .collect();
             store.body_texts(&missing)?
         }
         false => HashMap::new(),
     };
-    let mut messages = Vec::with_capacity(ids.len());
-    for summary in store.summaries(&ids)? {
+    let mut messages = Vec::with_capacity(summaries.len());
+    for mut summary in summaries {
+        let preview = summary.preview.take().filter(|_| use_previews);
         let snippet = match params.snippets {
             false => None,
-            true => match (previews.remove(&summary.id), texts.remove(&summary.id)) {
+            true => match (preview, texts.remove(&summary.id)) {
                 (Some(preview), _) => Some(SnippetDto {
                     text: preview,
                     highlights: Vec::new(),

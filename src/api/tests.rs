@@ -429,6 +429,7 @@ fn a_store_from_before_body_texts_gives_the_same_snippets() {
          DROP TABLE correspondents; DROP TABLE folder_roles;
          ALTER TABLE messages DROP COLUMN importance;
          ALTER TABLE messages DROP COLUMN importance_reasons;
+         ALTER TABLE messages DROP COLUMN preview;
          PRAGMA user_version = 2;",
     )
     .unwrap();
@@ -450,17 +451,54 @@ fn a_store_from_before_previews_gives_the_same_snippets() {
     let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
     let without: i64 = conn
         .query_row(
-            "SELECT count(*) FROM body_text WHERE preview IS NULL",
+            "SELECT count(*) FROM messages WHERE preview IS NULL",
             [],
             |row| row.get(0),
         )
         .unwrap();
     assert_eq!(without, 0, "every stored body text has its preview");
     // An older inbox stored no preview: it is cut from the body text.
-    conn.execute("UPDATE body_text SET preview = NULL", [])
+    conn.execute("UPDATE messages SET preview = NULL", [])
         .unwrap();
     drop(conn);
     assert_eq!(pages(&fixture.api(), &queries), stored);
+}
+
+#[test]
+fn previews_kept_beside_the_body_text_move_to_the_messages() {
+    let fixture = Fixture::new();
+    let queries = ["*", "tag:unread"];
+    let stored = pages(&fixture.api(), &queries);
+    let previews = |conn: &rusqlite::Connection, sql: &str| -> Vec<(i64, Option<String>)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)));
+        rows.unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
+    let before = previews(&conn, "SELECT id, preview FROM messages ORDER BY id");
+    assert!(before.iter().all(|(_, preview)| preview.is_some()));
+    // Where the previous schema kept them.
+    conn.execute_batch(
+        "ALTER TABLE body_text ADD COLUMN preview TEXT;
+         UPDATE body_text SET preview =
+             (SELECT preview FROM messages WHERE messages.id = body_text.message_id);
+         ALTER TABLE messages DROP COLUMN preview;
+         PRAGMA user_version = 7;",
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(pages(&fixture.api(), &queries), stored);
+    let conn = rusqlite::Connection::open(fixture.home.store_path()).unwrap();
+    let after = previews(&conn, "SELECT id, preview FROM messages ORDER BY id");
+    assert_eq!(after, before);
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('body_text') WHERE name = 'preview'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "body_text no longer holds previews");
 }
 
 #[test]

@@ -164,6 +164,7 @@ mod tests {
             size: 0,
             warnings: Vec::new(),
             importance: None,
+            preview: None,
         }
     }
 

@@ -1,8 +1,6 @@
 //! The normalized body text of each message, kept compressed beside the
-//! raw bytes so search snippets need no MIME parse, with its
-//! [`preview`](crate::normalize::preview) in clear, so listing a message
-//! needs no decompression. Messages stored before the table existed have no
-//! row: callers normalize the raw bytes instead.
+//! raw bytes so search snippets need no MIME parse. Messages stored before
+//! the table existed have no row: callers normalize the raw bytes instead.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,7 +11,6 @@ use rusqlite::{Transaction, params};
 use super::read::id_list;
 use super::{Store, StoreError};
 use crate::model::MessageId;
-use crate::normalize::preview;
 
 /// Frames claiming more than this are decoded by streaming, so a damaged
 /// header cannot make us allocate its claimed size up front.
@@ -25,8 +22,8 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
-/// Stores the body text of message `id` and its preview (inside the
-/// transaction inserting it).
+/// Stores the body text of message `id` (inside the transaction inserting
+/// it).
 pub(super) fn insert(
     tx: &Transaction<'_>,
     compressor: &mut zstd::bulk::Compressor<'static>,
@@ -36,30 +33,12 @@ pub(super) fn insert(
     let compressed = compressor
         .compress(body.as_bytes())
         .map_err(|error| StoreError::Raw(id, error))?;
-    tx.prepare_cached("INSERT INTO body_text (message_id, zstd, preview) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, compressed, preview(body)])?;
+    tx.prepare_cached("INSERT INTO body_text (message_id, zstd) VALUES (?1, ?2)")?
+        .execute(params![id, compressed])?;
     Ok(())
 }
 
 impl Store {
-    /// The stored previews of `ids`, in one query. Messages stored before
-    /// previews were kept are left out.
-    pub fn previews(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, String>, StoreError> {
-        let mut previews = HashMap::with_capacity(ids.len());
-        if ids.is_empty() {
-            return Ok(previews);
-        }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT message_id, preview FROM body_text
-             WHERE message_id IN (SELECT value FROM json_each(?1)) AND preview IS NOT NULL",
-        )?;
-        let mut rows = stmt.query([id_list(ids)])?;
-        while let Some(row) = rows.next()? {
-            previews.insert(MessageId(row.get(0)?), row.get(1)?);
-        }
-        Ok(previews)
-    }
-
     /// The stored body texts of `ids`, in one query. Messages without one
     /// (stored by an older inbox) or whose row does not decode are left out.
     pub fn body_texts(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, String>, StoreError> {

@@ -153,6 +153,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, folder)
     ) WITHOUT ROWID;
     ",
+    // 8: the preview moves beside the summary it is listed with, so a page
+    // of results reads one row per message instead of two.
+    "
+    ALTER TABLE messages ADD COLUMN preview TEXT;
+    UPDATE messages SET preview =
+        (SELECT preview FROM body_text WHERE body_text.message_id = messages.id);
+    ALTER TABLE body_text DROP COLUMN preview;
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

@@ -32,6 +32,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Its importance score (see `tagging::importance`), once computed.
     pub importance: Option<f64>,
+    /// The start of its body text, as a message list shows it (`None` for
+    /// messages stored before previews were kept).
+    pub preview: Option<String>,
 }
 
 /// Counts for `inbox stats`.
@@ -53,7 +56,7 @@ pub struct Stats {
 
 const SUMMARY_COLUMNS: &str =
     "m.id, m.thread_id, a.name, m.source, m.message_id, m.date, m.received,
-    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings, m.importance";
+    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings, m.importance, m.preview";
 
 impl Store {
     /// The summaries of `ids`, in the same order; unknown ids are left out.
@@ -297,5 +300,6 @@ fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
             .map(|w| w.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
         importance: row.get(13)?,
+        preview: row.get(14)?,
     })
 }

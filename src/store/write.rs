@@ -4,6 +4,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{AccountId, Importance, Store, StoreError, TagOrigin, threads};
 use crate::model::{Flags, Location, Message, MessageId, SourceKind};
+use crate::normalize::preview;
 
 /// A normalized message with what the store keeps beside it.
 pub struct NewMessage<'a> {
@@ -139,8 +140,8 @@ fn insert(
     tx.prepare_cached(
         "INSERT INTO messages (account_id, source, thread_id, message_id, content_hash, subject,
             base_subject, sender, date, received, flags, attachments, size, warnings, change_seq,
-            importance, importance_reasons)
-         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            importance, importance_reasons, preview)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         account.0,
@@ -159,6 +160,7 @@ fn insert(
         seq,
         new.importance.as_ref().map(|importance| importance.score),
         (new.importance.as_ref()).map(|importance| importance.reasons.join("\n")),
+        preview(&message.body),
     ])?;
     let id = tx.last_insert_rowid();
     let compressed = compressor
