@@ -458,9 +458,10 @@ pub struct ApiHandler {
     reads: Semaphore,
 }
 
-/// Read calls running at once, per core (at least [`MIN_READS`]).
-const READS_PER_CORE: usize = 2;
-const MIN_READS: usize = 4;
+/// Read calls running at once: one per core plus one, so the cores stay
+/// busy while a call waits on the disk (at least [`MIN_READS`]). Each
+/// holds a store connection with its own page cache.
+const MIN_READS: usize = 3;
 
 impl ApiHandler {
     /// The API methods; the daemon's own methods answer "not found".
@@ -469,7 +470,7 @@ impl ApiHandler {
         ApiHandler {
             api,
             daemon: None,
-            reads: Semaphore::new((cores * READS_PER_CORE).max(MIN_READS)),
+            reads: Semaphore::new((cores + 1).max(MIN_READS)),
         }
     }
 

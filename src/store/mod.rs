@@ -98,6 +98,11 @@ const RAW_COMPRESSION_LEVEL: i32 = 3;
 /// Prepared statements kept per connection (the write path uses about 20).
 const STATEMENT_CACHE: usize = 64;
 
+/// Page cache of a read-only connection, in KiB: the pages a few pages of
+/// results touch (rows, tags, folders) stay cached between searches, and
+/// the daemon's few read connections stay within its memory budget.
+const READ_CACHE_KIB: i64 = 4000;
+
 impl Store {
     /// Opens (creating if needed, file mode 0600) and migrates the store at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -152,6 +157,7 @@ impl Store {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        conn.pragma_update(None, "cache_size", -READ_CACHE_KIB)?;
         let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if version != latest_version() {
             drop(conn);
