@@ -10,7 +10,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::error::RpcError;
 use super::line::{Line, LineReader};
-use super::protocol::{Id, Request, Response};
+use super::protocol::{Id, Reply, Request, Response};
 
 /// The longest response line read (responses can carry whole messages).
 const MAX_RESPONSE: usize = 256 << 20;
@@ -71,7 +71,7 @@ impl Client {
         &mut self,
         method: &str,
         params: Option<Value>,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<Reply, ClientError> {
         let id = Id::Number(self.next_id.into());
         self.next_id += 1;
         self.send(Request {
@@ -83,9 +83,7 @@ impl Client {
         loop {
             let response = self.read_response().await?;
             if response.id == id {
-                return (response.outcome)
-                    .map(|reply| reply.to_value())
-                    .map_err(ClientError::Rpc);
+                return response.outcome.map_err(ClientError::Rpc);
             }
             if response.id == Id::Null {
                 // The daemon could not read the request at all.
@@ -125,13 +123,10 @@ impl Client {
                 }
                 Some(Line::Text(text)) => text,
             };
-            let value: Value = serde_json::from_slice(text)
-                .map_err(|error| ClientError::Protocol(format!("invalid JSON: {error}")))?;
-            if value.get("method").is_some() && value.get("id").is_none() {
-                tracing::debug!("skipping a notification from the daemon: {value}");
-                continue;
+            match Response::from_line(text).map_err(ClientError::Protocol)? {
+                Some(response) => return Ok(response),
+                None => tracing::debug!("skipping a notification from the daemon"),
             }
-            return Response::from_value(value).map_err(ClientError::Protocol);
         }
     }
 }

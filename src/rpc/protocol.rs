@@ -2,7 +2,7 @@
 //! one line into a request or a batch, and encoding responses, requests and
 //! notifications as single lines.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
@@ -219,30 +219,48 @@ impl Response {
         serde_json::to_string(&self.wire()).unwrap_or_default()
     }
 
-    /// Reads a response sent by a server; the error says what is wrong with it.
-    pub fn from_value(value: Value) -> Result<Response, String> {
-        let Value::Object(mut object) = value else {
-            return Err(format!(
-                "expected a response object, found {}",
-                kind(&value)
-            ));
-        };
-        if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    /// Reads one line a server sent: its response, or `None` for a
+    /// notification. The error says what is wrong with the line. The
+    /// result is kept as JSON text, for the caller to decode once.
+    pub fn from_line(line: &[u8]) -> Result<Option<Response>, String> {
+        let sent: ServerLine = serde_json::from_slice(line)
+            .map_err(|error| format!("not a JSON-RPC response object: {error}"))?;
+        if sent.jsonrpc.as_deref() != Some("2.0") {
             return Err("\"jsonrpc\" is not \"2.0\"".into());
         }
-        let id = object
-            .remove("id")
+        if sent.method.is_some() && sent.id.is_none() {
+            return Ok(None);
+        }
+        let id = (sent.id)
             .and_then(Id::from_value)
             .ok_or("missing or invalid \"id\"")?;
-        let outcome = match (object.remove("result"), object.remove("error")) {
-            (Some(result), None) => Ok(Reply::encode(&result)
-                .map_err(|error| format!("cannot keep the result: {error}"))?),
+        let outcome = match (sent.result, sent.error) {
+            (Some(result), None) => Ok(Reply(result)),
             (None, Some(error)) => Err(serde_json::from_value(error)
                 .map_err(|error| format!("invalid \"error\" object: {error}"))?),
             _ => return Err("expected exactly one of \"result\" and \"error\"".into()),
         };
-        Ok(Response { id, outcome })
+        Ok(Some(Response { id, outcome }))
     }
+}
+
+/// The members of a line from a server that the client reads.
+#[derive(Deserialize)]
+struct ServerLine {
+    jsonrpc: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    method: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Box<RawValue>>,
+    error: Option<Value>,
+}
+
+/// A member that is there, even as `null` (which `Option` alone reads as absent).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// The responses to a batch as one line: a JSON array.
@@ -324,10 +342,18 @@ mod tests {
         let value = line(&failed);
         assert_eq!(value["error"]["code"], -32603);
         assert!(value.get("result").is_none());
-        assert_eq!(Response::from_value(value), Ok(failed));
+        let read = |line: &str| Response::from_line(line.as_bytes());
+        assert_eq!(read(&failed.to_line()), Ok(Some(failed)));
+        assert_eq!(read(&ok.to_line()), Ok(Some(ok)));
         let both =
-            json!({"jsonrpc": "2.0", "result": 1, "error": {"code": 1, "message": ""}, "id": 1});
-        assert!(Response::from_value(both).is_err());
+            r#"{"jsonrpc": "2.0", "result": 1, "error": {"code": 1, "message": ""}, "id": 1}"#;
+        assert!(read(both).is_err());
+        assert!(read(r#"{"jsonrpc": "2.0", "result": 1}"#).is_err());
+        assert!(read("[1]").is_err());
+        assert_eq!(
+            read(r#"{"jsonrpc": "2.0", "method": "event", "params": {}}"#),
+            Ok(None)
+        );
     }
 
     #[test]

@@ -103,7 +103,7 @@ impl RemoteApi {
             ClientError::Rpc(error) => api_error(error),
             other => ApiError::Failed(other.to_string()),
         })?;
-        serde_json::from_value(result).map_err(|error| {
+        serde_json::from_str(result.text()).map_err(|error| {
             ApiError::Failed(format!(
                 "the inbox daemon answered {method} with an unexpected result ({error}); \
                  is it another version of inbox?"

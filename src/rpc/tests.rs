@@ -362,7 +362,11 @@ async fn serves_fifty_clients_at_once() {
         tokio::spawn(async move {
             let mut client = Client::connect(&path).await.unwrap();
             client.call("slow", Some(json!([200]))).await.unwrap();
-            client.call("subtract", Some(json!([n, 1]))).await.unwrap()
+            client
+                .call("subtract", Some(json!([n, 1])))
+                .await
+                .unwrap()
+                .to_value()
         })
     });
     let calls: Vec<_> = calls.collect();
@@ -398,7 +402,11 @@ async fn client_tells_no_daemon_from_rpc_errors() {
     let server = TestServer::start().await;
     let mut client = Client::connect(&server.path).await.unwrap();
     assert_eq!(
-        client.call("echo", Some(json!({"a": 1}))).await.unwrap(),
+        client
+            .call("echo", Some(json!({"a": 1})))
+            .await
+            .unwrap()
+            .to_value(),
         json!({"a": 1})
     );
     match client.call("fail", None).await {
@@ -407,7 +415,7 @@ async fn client_tells_no_daemon_from_rpc_errors() {
     }
     client.notify("update", Some(json!([1]))).await.unwrap();
     assert_eq!(
-        client.call("get_data", None).await.unwrap(),
+        client.call("get_data", None).await.unwrap().to_value(),
         json!(["hello", 5])
     );
     let path = server.shut_down().await;

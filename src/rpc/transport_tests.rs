@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::requests::*;
-use super::{ApiHandler, Client, ClientError, RemoteApi, Server, ServerConfig};
+use super::{ApiHandler, Client, ClientError, RemoteApi, Reply, Server, ServerConfig};
 use crate::api::tests::Fixture;
 use crate::api::{Api, ApiError, Methods};
 
@@ -166,7 +166,7 @@ fn the_wire_format_and_the_discovery_document() {
     let (runtime, _stop) = serve(fixture.api(), &socket);
     runtime.block_on(async {
         let mut client = Client::connect(&socket).await.unwrap();
-        let rpc_error = |result: Result<Value, ClientError>| match result {
+        let rpc_error = |result: Result<Reply, ClientError>| match result {
             Err(ClientError::Rpc(error)) => error,
             other => panic!("expected an error answer, got {other:?}"),
         };
@@ -187,12 +187,12 @@ fn the_wire_format_and_the_discovery_document() {
         assert_eq!(error.code, -32602, "unknown parameters are refused");
 
         let by_position = client.call("search", Some(json!(["budget", 1, 0, "date", false])));
-        let page = by_position.await.unwrap();
+        let page = by_position.await.unwrap().to_value();
         assert_eq!(page["total"], 2);
         assert_eq!(page["messages"].as_array().unwrap().len(), 1);
         assert!(page["messages"][0].get("snippet").is_none());
 
-        let document = client.call("rpc.discover", None).await.unwrap();
+        let document = client.call("rpc.discover", None).await.unwrap().to_value();
         assert!(document["openrpc"].as_str().unwrap().starts_with("1."));
         let documented: Vec<&str> = document["methods"]
             .as_array()

@@ -117,6 +117,7 @@ pub(crate) fn call(
             .call(method, Some(params))
             .await
             .unwrap_or_else(|error| panic!("{method}: {error}"))
+            .to_value()
     })
 }
 

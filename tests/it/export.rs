@@ -247,14 +247,16 @@ fn the_export_method_writes_what_the_command_line_writes() {
         let mut client = Client::connect(&home.socket_path()).await.expect("connect");
         let params = json!({"query": "date:2001", "format": "mbox",
                             "output": by_rpc, "account": "enron"});
-        let answer = client.call("export", Some(params)).await.expect("export");
+        let answer = (client.call("export", Some(params)).await.expect("export")).to_value();
         let relative = client
             .call(
                 "export",
                 Some(json!({"format": "json", "output": "rel.jsonl"})),
             )
             .await;
-        let discovered = client.call("rpc.discover", None).await.expect("discover");
+        let discovered = (client.call("rpc.discover", None).await)
+            .expect("discover")
+            .to_value();
         (answer, relative, discovered)
     });
     drop(stop);
