@@ -9,9 +9,10 @@
 //! mail allocates nothing per word.
 
 use std::collections::HashSet;
+use std::fmt::Write;
 use std::hash::BuildHasherDefault;
 
-use super::headers::{self, Field};
+use super::headers::{self, Fields};
 use super::model::KeyHasher;
 use crate::model::Message;
 use crate::normalize::normalize;
@@ -107,16 +108,32 @@ impl Features {
 /// MurmurHash3 finalizer so every bit depends on every byte. Model files
 /// store these values, so the function must never change.
 pub fn token_hash(token: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in token.as_bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    let mut hash = TokenHash::new();
+    token.bytes().for_each(|byte| hash.push(byte));
+    hash.finish()
+}
+
+/// [`token_hash`] fed one byte at a time, so a token can be hashed while
+/// it is read, without being copied first.
+struct TokenHash(u64);
+
+impl TokenHash {
+    fn new() -> TokenHash {
+        TokenHash(0xcbf2_9ce4_8422_2325)
     }
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    hash ^ (hash >> 33)
+
+    fn push(&mut self, byte: u8) {
+        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+
+    fn finish(self) -> u64 {
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        hash ^ (hash >> 33)
+    }
 }
 
 /// A set of distinct tokens, capped at [`MAX_FEATURES`], with scratch
@@ -127,18 +144,35 @@ struct Tokens {
     names: Option<Vec<(u64, String)>>,
     token: String,
     lower: String,
+    suffix: String,
 }
 
 impl Tokens {
     fn add(&mut self, token: &str) {
-        if self.seen.len() < MAX_FEATURES && !token.is_empty() {
-            let hash = token_hash(token);
-            if self.seen.insert(hash)
-                && let Some(names) = &mut self.names
-            {
-                names.push((hash, token.to_owned()));
-            }
+        if !token.is_empty() {
+            self.add_hash(token_hash(token), || token.to_owned());
         }
+    }
+
+    /// Adds the token whose [`token_hash`] is `hash`; `text` makes its
+    /// text, called only when names are kept.
+    fn add_hash(&mut self, hash: u64, text: impl FnOnce() -> String) {
+        if self.seen.len() < MAX_FEATURES
+            && self.seen.insert(hash)
+            && let Some(names) = &mut self.names
+        {
+            names.push((hash, text()));
+        }
+    }
+
+    /// Adds a token written by `format_args!`, without allocating.
+    fn add_formatted(&mut self, token: std::fmt::Arguments) {
+        let mut text = std::mem::take(&mut self.token);
+        text.clear();
+        // Writing into a String cannot fail.
+        let _ = text.write_fmt(token);
+        self.add(&text);
+        self.token = text;
     }
 
     /// Adds `prefix:value` with `value` [cleaned](clean_into), unless the
@@ -166,7 +200,7 @@ impl Tokens {
     }
 }
 
-fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
+fn header_tokens(message: &Message, fields: &Fields, tokens: &mut Tokens) {
     if let Some(subject) = &message.subject {
         subject_tokens(subject, tokens);
     }
@@ -183,7 +217,7 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
         }
     }
     let recipients = message.to.len() + message.cc.len();
-    tokens.add(&format!("to:count:{}", bucket(recipients)));
+    tokens.add_formatted(format_args!("to:count:{}", bucket(recipients)));
     for recipient in message.to.iter().chain(&message.cc).take(20) {
         tokens.add_prefixed("to:domain", domain_of(&recipient.address));
     }
@@ -196,28 +230,28 @@ fn header_tokens(message: &Message, fields: &[Field], tokens: &mut Tokens) {
         tokens.add_prefixed("list-id", list);
     }
     let mut received = 0;
-    for field in fields {
-        tokens.add_prefixed("header", &field.name);
-        match field.name.as_str() {
+    for (name, value) in fields.iter() {
+        tokens.add_prefixed("header", name);
+        match name {
             "received" if received < MAX_RECEIVED => {
                 received += 1;
-                received_tokens(&field.value, tokens);
+                received_tokens(value, tokens);
             }
-            "reply-to" => domain_tokens("reply-to:domain", domain_of(&field.value), tokens),
-            "x-mailer" | "user-agent" => words("x-mailer", &field.value, tokens),
-            "content-type" => content_type_tokens("content-type", &field.value, tokens),
-            "content-transfer-encoding" => tokens.add_prefixed("cte", &field.value),
+            "reply-to" => domain_tokens("reply-to:domain", domain_of(value), tokens),
+            "x-mailer" | "user-agent" => words("x-mailer", value, tokens),
+            "content-type" => content_type_tokens("content-type", value, tokens),
+            "content-transfer-encoding" => tokens.add_prefixed("cte", value),
             _ => {}
         }
     }
-    tokens.add(&format!("received:count:{}", bucket(received)));
+    tokens.add_formatted(format_args!("received:count:{}", bucket(received)));
 }
 
 fn subject_tokens(subject: &str, tokens: &mut Tokens) {
     words("subject", subject, tokens);
     for mark in ['!', '$', '%'] {
         if subject.contains(mark) {
-            tokens.add(&format!("subject:has:{mark}"));
+            tokens.add_formatted(format_args!("subject:has:{mark}"));
         }
     }
     let letters: Vec<char> = subject.chars().filter(|c| c.is_alphabetic()).collect();
@@ -229,14 +263,13 @@ fn subject_tokens(subject: &str, tokens: &mut Tokens) {
 /// Hosts and networks a message passed through: the domain of every
 /// host name, and the /16 and /24 networks of every IPv4 address.
 fn received_tokens(value: &str, tokens: &mut Tokens) {
-    for word in value.split(|c: char| c.is_whitespace() || "()[];".contains(c)) {
+    let separator = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ';');
+    for word in value.split(separator) {
         let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         if let Some(octets) = ipv4(word) {
-            tokens.add(&format!("received:ip:{}.{}", octets[0], octets[1]));
-            tokens.add(&format!(
-                "received:ip:{}.{}.{}",
-                octets[0], octets[1], octets[2]
-            ));
+            let [a, b, c, _] = octets;
+            tokens.add_formatted(format_args!("received:ip:{a}.{b}"));
+            tokens.add_formatted(format_args!("received:ip:{a}.{b}.{c}"));
         } else if is_host_name(word) {
             domain_tokens("received", word, tokens);
         }
@@ -246,10 +279,17 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
 /// `type/subtype` and charset of the MIME parts, found by scanning the
 /// body for part headers (bounded).
 fn part_tokens(raw: &[u8], tokens: &mut Tokens) {
+    const FIELD: &[u8] = b"content-type:";
+    let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', raw).map(|at| at + 1));
     let mut parts = 0;
-    for line in raw.split(|&b| b == b'\n') {
-        if line.len() > 13 && line[..13].eq_ignore_ascii_case(b"content-type:") {
-            let value = String::from_utf8_lossy(&line[13..line.len().min(256)]);
+    for start in line_starts {
+        let rest = &raw[start..];
+        if rest.len() <= FIELD.len() || !rest[..FIELD.len()].eq_ignore_ascii_case(FIELD) {
+            continue;
+        }
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        if line.len() > FIELD.len() {
+            let value = String::from_utf8_lossy(&line[FIELD.len()..line.len().min(256)]);
             content_type_tokens("part", &value, tokens);
             parts += 1;
             if parts == MAX_PARTS {
@@ -297,14 +337,56 @@ fn body_tokens(body: &str, tokens: &mut Tokens) {
         // The same words as `split_whitespace`, without decoding characters.
         let blank = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
         for word in body.as_bytes().split(blank).filter(|word| !word.is_empty()) {
-            // Split at ASCII bytes only, so each piece is ASCII text too.
-            body_word(std::str::from_utf8(word).unwrap_or_default(), tokens);
+            ascii_body_word(word, tokens);
         }
     } else {
         for word in body.split_whitespace() {
-            body_word(word, tokens);
+            match word.is_ascii() {
+                true => ascii_body_word(word.as_bytes(), tokens),
+                false => body_word(word, tokens),
+            }
         }
     }
+}
+
+/// [`body_word`] of an ASCII word; most words are plain (no address, no
+/// link) and are hashed as they are read, without a copy.
+fn ascii_body_word(word: &[u8], tokens: &mut Tokens) {
+    if may_be_address_or_link(word) {
+        // Split at ASCII bytes only, so the word is ASCII text too.
+        body_word(std::str::from_utf8(word).unwrap_or_default(), tokens);
+        return;
+    }
+    let word = trim_ascii_punctuation(word);
+    match word.len() {
+        0..3 => {}
+        3..=LONG_WORD => {
+            // `clean_into` of a word without blanks: lowercase, controls as `_`.
+            let clean = |&byte: &u8| match byte.is_ascii_graphic() {
+                true => byte.to_ascii_lowercase(),
+                false => b'_',
+            };
+            let mut hash = TokenHash::new();
+            word.iter().map(clean).for_each(|byte| hash.push(byte));
+            let text = || word.iter().map(clean).map(char::from).collect();
+            tokens.add_hash(hash.finish(), text);
+        }
+        length => {
+            let first = char::from(word[0].to_ascii_lowercase());
+            tokens.add_formatted(format_args!("skip:{first}:{}", length / 10 * 10));
+        }
+    }
+}
+
+/// Whether an ASCII word holds an `@`, a `://` or a `www.` (any case):
+/// what [`body_word`] reads as an address or a link.
+fn may_be_address_or_link(word: &[u8]) -> bool {
+    word.iter().enumerate().any(|(at, &byte)| match byte {
+        b'@' => true,
+        b':' => word[at + 1..].starts_with(b"//"),
+        b'.' => at >= 3 && word[at - 3..at].eq_ignore_ascii_case(b"www"),
+        _ => false,
+    })
 }
 
 fn body_word(word: &str, tokens: &mut Tokens) {
@@ -346,7 +428,7 @@ fn plain_word(word: &str, tokens: &mut Tokens) {
     }
     if length > LONG_WORD {
         let first = word.chars().next().unwrap_or('?');
-        tokens.add(&format!("skip:{first}:{}", length / 10 * 10));
+        tokens.add_formatted(format_args!("skip:{first}:{}", length / 10 * 10));
     } else {
         tokens.add_clean(word);
     }
@@ -387,32 +469,56 @@ fn url_tokens(url: &str, tokens: &mut Tokens) {
 /// `prefix:example.com`-style tokens for the last two and three labels of
 /// a domain (the full domain when shorter).
 fn domain_tokens(prefix: &str, domain: &str, tokens: &mut Tokens) {
-    let domain = domain
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
+    let domain = domain.trim_matches(|c: char| !c.is_alphanumeric());
+    let lowercase;
+    // Tokens are lowercased as they are built; only other scripts may
+    // change length when lowercased, so only they are lowercased first.
+    let domain = match domain.is_ascii() {
+        true => domain,
+        false => {
+            lowercase = domain.to_lowercase();
+            &lowercase
+        }
+    };
     if domain.is_empty() || domain.len() > 255 {
         return;
     }
-    let labels: Vec<&str> = domain.split('.').filter(|l| !l.is_empty()).collect();
+    let mut last = [""; 3];
+    let mut count = 0;
+    for label in domain.rsplit('.').filter(|l| !l.is_empty()).take(3) {
+        last[count] = label;
+        count += 1;
+    }
+    let mut suffix = std::mem::take(&mut tokens.suffix);
     for keep in [2, 3] {
-        if labels.len() >= keep || (keep == 2 && !labels.is_empty()) {
-            let suffix = labels[labels.len().saturating_sub(keep)..].join(".");
+        if count >= keep || (keep == 2 && count > 0) {
+            suffix.clear();
+            for (index, label) in last[..keep.min(count)].iter().rev().enumerate() {
+                if index > 0 {
+                    suffix.push('.');
+                }
+                suffix.push_str(label);
+            }
             tokens.add_prefixed(prefix, &suffix);
         }
     }
+    tokens.suffix = suffix;
 }
 
 /// Word tokens of a header value.
 fn words(prefix: &str, text: &str, tokens: &mut Tokens) {
+    let mut lower = std::mem::take(&mut tokens.lower);
     for word in text.split_whitespace().take(50) {
-        let word = trim_punctuation(&word.to_lowercase()).to_owned();
+        lowercase_into(word, &mut lower);
+        let word = trim_punctuation(&lower);
         if word.chars().count() > LONG_WORD {
             let first = word.chars().next().unwrap_or('?');
-            tokens.add(&format!("{prefix}:skip:{first}"));
+            tokens.add_formatted(format_args!("{prefix}:skip:{first}"));
         } else {
-            tokens.add_prefixed(prefix, &word);
+            tokens.add_prefixed(prefix, word);
         }
     }
+    tokens.lower = lower;
 }
 
 /// The domain of an address-like text: what follows its last `@`, up to
@@ -450,6 +556,20 @@ fn ipv4(word: &str) -> Option<[u8; 4]> {
 
 fn trim_punctuation(word: &str) -> &str {
     word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '$' && c != '%')
+}
+
+/// [`trim_punctuation`] of ASCII bytes.
+fn trim_ascii_punctuation(word: &[u8]) -> &[u8] {
+    let trimmed = |byte: &u8| byte.is_ascii_punctuation() && *byte != b'$' && *byte != b'%';
+    let start = word
+        .iter()
+        .position(|byte| !trimmed(byte))
+        .unwrap_or(word.len());
+    let end = word
+        .iter()
+        .rposition(|byte| !trimmed(byte))
+        .map_or(start, |end| end + 1);
+    &word[start..end]
 }
 
 /// Appends the token-safe, bounded form of `text` to `into`: lowercase, no

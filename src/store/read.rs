@@ -75,15 +75,17 @@ impl Store {
             .query_map([&wanted], summary_row)?
             .map(|row| row.map(|summary| (summary.id.0, summary)))
             .collect::<Result<_, _>>()?;
+        // Sorted and deduplicated here, per message: an ORDER BY or DISTINCT
+        // would sort every row of the page in a temporary table.
         for (sql, folders) in [
             (
-                "SELECT DISTINCT message_id, folder FROM locations
-              WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY folder",
+                "SELECT message_id, folder FROM locations
+              WHERE message_id IN (SELECT value FROM json_each(?1))",
                 true,
             ),
             (
                 "SELECT message_id, tag FROM tags
-              WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY tag",
+              WHERE message_id IN (SELECT value FROM json_each(?1))",
                 false,
             ),
         ] {
@@ -98,6 +100,12 @@ impl Store {
                     };
                     list.push(row.get(1)?);
                 }
+            }
+        }
+        for summary in found.values_mut() {
+            for list in [&mut summary.folders, &mut summary.tags] {
+                list.sort_unstable();
+                list.dedup();
             }
         }
         let mut ordered = Vec::with_capacity(found.len());
