@@ -77,7 +77,7 @@ impl Fields {
 pub(super) fn fields(raw: &[u8]) -> Fields {
     let mut fields = Fields::default();
     let mut skipping = false;
-    for (index, line) in raw.split(|&b| b == b'\n').enumerate() {
+    for (index, line) in lines(raw).enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
@@ -104,6 +104,21 @@ pub(super) fn fields(raw: &[u8]) -> Fields {
         }
     }
     fields
+}
+
+/// The lines of `raw` without their `\n`, as `raw.split(|&b| b == b'\n')`
+/// gives them, found with `memchr`.
+pub(super) fn lines(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(raw);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let Some(end) = memchr::memchr(b'\n', text) else {
+            rest = None;
+            return Some(text);
+        };
+        rest = Some(&text[end + 1..]);
+        Some(&text[..end])
+    })
 }
 
 /// `bytes` as text, invalid UTF-8 replaced; without copying valid text.

@@ -266,6 +266,10 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
     let separator = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ';');
     for word in value.split(separator) {
         let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        // Addresses and host names have dots; most words of the field don't.
+        if !word.as_bytes().contains(&b'.') {
+            continue;
+        }
         if let Some(octets) = ipv4(word) {
             let [a, b, c, _] = octets;
             tokens.add_formatted(format_args!("received:ip:{a}.{b}"));
@@ -280,15 +284,9 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
 /// body for part headers (bounded).
 fn part_tokens(raw: &[u8], tokens: &mut Tokens) {
     const FIELD: &[u8] = b"content-type:";
-    let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', raw).map(|at| at + 1));
     let mut parts = 0;
-    for start in line_starts {
-        let rest = &raw[start..];
-        if rest.len() <= FIELD.len() || !rest[..FIELD.len()].eq_ignore_ascii_case(FIELD) {
-            continue;
-        }
-        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
-        if line.len() > FIELD.len() {
+    for line in headers::lines(raw) {
+        if line.len() > FIELD.len() && line[..FIELD.len()].eq_ignore_ascii_case(FIELD) {
             let value = String::from_utf8_lossy(&line[FIELD.len()..line.len().min(256)]);
             content_type_tokens("part", &value, tokens);
             parts += 1;
@@ -647,6 +645,39 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
             assert!(found.iter().any(|t| t == token), "{token} in {found:?}");
         }
         assert!(found.iter().all(|t| !t.contains(char::is_whitespace)));
+    }
+
+    #[test]
+    fn plain_ascii_words_give_the_tokens_of_the_general_path() {
+        let words = [
+            "Hello,",
+            "WORLD!!",
+            "a\x01b\x02cd",
+            "((quoted))",
+            "$100%",
+            "ab",
+            "end.",
+            "x.y.z",
+            "supercalifragilistic.",
+            "\x7fcontrol",
+            "WWW.Example.com",
+            "HTTP://a.b/c",
+            "me@b.c",
+        ];
+        for word in words {
+            let mut fast = Tokens {
+                names: Some(Vec::new()),
+                ..Tokens::default()
+            };
+            let mut general = Tokens {
+                names: Some(Vec::new()),
+                ..Tokens::default()
+            };
+            ascii_body_word(word.as_bytes(), &mut fast);
+            body_word(word, &mut general);
+            assert_eq!(fast.names, general.names, "{word:?}");
+            assert_eq!(fast.seen, general.seen, "{word:?}");
+        }
     }
 
     #[test]
