@@ -12,6 +12,9 @@
 #                      cached in $BENCH_DIR/maildir, homes go to a fresh
 #                      $BENCH_DIR/tagging.* directory removed at the end (KEEP=1 keeps it)
 #   RUNS               imports per setting (default 3); the table shows the median
+#   INSTRUCTIONS=1     also count the instructions of one import per setting of the
+#                      one-copy Maildir (5,077 messages) under valgrind's callgrind:
+#                      slow (minutes), but the same count whatever the machine's load
 #   INBOX_BIN          inbox binary (default ${CARGO_TARGET_DIR:-target}/release/inbox)
 #   INBOX_TEST_CORPUS  corpus root (default: ../shared/corpus next to the repository)
 #
@@ -56,8 +59,8 @@ OFF=$'[builtin]\nlist = false\nbulk = false\nreply = false\nsent = false\nattach
 # The Enron sample's sent mail belongs to this address: `sent` and importance have work to do.
 OWN=$'addresses = ["phillip.allen@enron.com"]\n'
 
-# import SETTING: one import into a fresh home; prints "wall user rss_kb".
-import() {
+# new_home SETTING: a fresh home configured for SETTING; prints its path.
+new_home() {
     local home
     home=$(mktemp -d "$WORK/home.XXXXXX")
     case "$1" in
@@ -65,6 +68,13 @@ import() {
         builtins) printf '%s' "$OWN" >"$home/rules.toml" ;;
         spam) printf '%s' "$OWN" >"$home/rules.toml"; cp -r "$MODEL_HOME/classify" "$home/" ;;
     esac
+    echo "$home"
+}
+
+# import SETTING: one import into a fresh home; prints "wall user rss_kb".
+import() {
+    local home
+    home=$(new_home "$1")
     { INBOX_HOME=$home /usr/bin/time -f "%e %U %M" "$INBOX_BIN" import "$MAILDIR" >/dev/null; } 2>&1 | tail -1
     rm -rf "$home"
 }
@@ -96,3 +106,25 @@ done
 read -r twall tuser trss <<<"$train"
 echo
 echo "Training the spam model on 4,837 messages: $twall s wall, $tuser s user CPU, $((trss / 1024)) MB peak RSS."
+
+[ "${INSTRUCTIONS:-0}" = 1 ] || exit 0
+command -v valgrind >/dev/null || { echo "error: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
+cached_maildir 1
+declare -A COUNT
+for setting in "${SETTINGS[@]}"; do
+    log "import of $MESSAGES messages under callgrind, $setting"
+    home=$(new_home "$setting")
+    COUNT[$setting]=$(INBOX_HOME=$home valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.$setting" \
+        "$INBOX_BIN" import "$MAILDIR" 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+    rm -rf "$home"
+done
+echo
+echo "Instructions of one import of $MESSAGES messages (valgrind callgrind, all threads):"
+echo
+echo "| setting | instructions | per message | vs taggers off |"
+echo "|---|---|---|---|"
+for setting in "${SETTINGS[@]}"; do
+    awk -v s="$setting" -v n="${COUNT[$setting]}" -v b="${COUNT[off]}" -v m="$MESSAGES" \
+        'BEGIN { printf "| %s | %.3f G | %.0f k | %+.1f %% |\n", s, n / 1e9, n / m / 1e3, (n / b - 1) * 100 }'
+done
+exit 0

@@ -53,20 +53,26 @@ pub(super) fn clues<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> Ve
 }
 
 /// P(X >= x) for X chi-square distributed with an even number of degrees
-/// of freedom, summed in log space so large inputs cannot underflow early.
+/// of freedom: e^-m * sum of m^i / i! for i below freedom / 2, m = x / 2.
+/// The sum is kept as `sum * e^scale`, so large inputs cannot overflow it,
+/// and needs one logarithm and one exponential in all.
 fn chi2_tail(x: f64, freedom: usize) -> f64 {
+    const RESCALE: f64 = 1e200;
     let half = x / 2.0;
     if half <= 0.0 {
         return 1.0;
     }
-    let ln_half = half.ln();
-    let mut ln_term = -half;
-    let mut sum = ln_term.exp();
+    let (mut term, mut sum, mut scale) = (1.0, 1.0, 0.0);
     for i in 1..freedom / 2 {
-        ln_term += ln_half - (i as f64).ln();
-        sum += ln_term.exp();
+        term *= half / i as f64;
+        sum += term;
+        if sum > RESCALE {
+            term /= RESCALE;
+            sum /= RESCALE;
+            scale += RESCALE.ln();
+        }
     }
-    sum.min(1.0)
+    (sum.ln() + scale - half).exp().min(1.0)
 }
 
 #[cfg(test)]
