@@ -30,6 +30,8 @@ pub struct Report {
     pub true_negatives: usize,
     /// Negative (ham) messages classified positive, highest score first.
     pub false_positives: Vec<Miss>,
+    /// Every message's score, with whether it is positive.
+    pub scores: Vec<(f64, bool)>,
 }
 
 impl Report {
@@ -65,6 +67,17 @@ impl Report {
     /// Share of the negative messages classified positive.
     pub fn false_positive_rate(&self) -> f64 {
         share(self.false_positives.len(), self.negatives())
+    }
+
+    /// The (false negatives, false positives) had scores above `threshold`
+    /// been taken as positive.
+    pub fn errors_at(&self, threshold: f64) -> (usize, usize) {
+        let count = |positive: bool, wrong: fn(f64, f64) -> bool| {
+            (self.scores.iter())
+                .filter(|&&(score, label)| label == positive && wrong(score, threshold))
+                .count()
+        };
+        (count(true, |s, t| s <= t), count(false, |s, t| s > t))
     }
 }
 
@@ -122,6 +135,7 @@ pub fn cross_validate_at(samples: &[Sample], folds: usize, seed: u64, threshold:
 }
 
 fn record(report: &mut Report, sample: &Sample, score: f64, threshold: f64) {
+    report.scores.push((score, sample.positive));
     match (sample.positive, score > threshold) {
         (true, true) => report.true_positives += 1,
         (true, false) => report.false_negatives += 1,

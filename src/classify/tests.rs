@@ -65,6 +65,16 @@ fn cross_validation_on_a_corpus_subset_clears_a_floor() {
         "false positive rate {}",
         report.false_positive_rate()
     );
+    // Errors at other thresholds: the report's own at its threshold, and a
+    // stricter threshold misses more spam and loses less ham.
+    assert_eq!(report.scores.len(), 400);
+    assert_eq!(
+        report.errors_at(super::THRESHOLD),
+        (report.false_negatives, report.false_positives.len())
+    );
+    let (missed, lost) = report.errors_at(0.99);
+    assert!(missed > report.false_negatives && lost <= report.false_positives.len());
+    assert_eq!(report.errors_at(1.0), (200, 0));
 }
 
 #[test]

@@ -214,6 +214,18 @@ fn print_report(report: &Report) {
         percent(report.false_positive_rate()),
         report.negatives()
     );
+    println!();
+    println!("at other thresholds:");
+    println!("  spam above  spam missed  ham as spam  accuracy");
+    for threshold in [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] {
+        let (missed, lost) = report.errors_at(threshold);
+        let total = report.positives() + report.negatives();
+        let right = total - missed - lost;
+        println!(
+            "  {threshold:>10.2}  {missed:>11}  {lost:>11}  {:>8}",
+            percent(right as f64 / total.max(1) as f64)
+        );
+    }
     if !report.false_positives.is_empty() {
         println!();
         println!("false positives (ham classified as spam), score and message:");
