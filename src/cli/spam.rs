@@ -215,7 +215,7 @@ fn print_report(report: &Report) {
         report.negatives()
     );
     println!();
-    println!("at other thresholds:");
+    println!("by threshold:");
     println!("  spam above  spam missed  ham as spam  accuracy");
     for threshold in [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] {
         let (missed, lost) = report.errors_at(threshold);
