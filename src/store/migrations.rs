@@ -161,6 +161,55 @@ const MIGRATIONS: &[&str] = &[
         (SELECT preview FROM body_text WHERE body_text.message_id = messages.id);
     ALTER TABLE body_text DROP COLUMN preview;
     ",
+    // 9: each message's tags and folders also kept in its row, as JSON
+    // arrays (any order), so a page of results is one query. Triggers keep
+    // them current whatever changes `tags` or `locations`; a new message
+    // is inserted with its lists, which the insert triggers then find
+    // complete and leave alone.
+    "
+    ALTER TABLE messages ADD COLUMN tag_list TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE messages ADD COLUMN folder_list TEXT NOT NULL DEFAULT '[]';
+    UPDATE messages SET
+        tag_list = (SELECT json_group_array(tag) FROM tags WHERE message_id = messages.id),
+        folder_list =
+            (SELECT json_group_array(folder) FROM locations WHERE message_id = messages.id);
+    CREATE TRIGGER tags_listed AFTER INSERT ON tags
+    WHEN NOT EXISTS (SELECT 1 FROM messages m, json_each(m.tag_list)
+                     WHERE m.id = NEW.message_id AND json_each.value = NEW.tag)
+    BEGIN
+        UPDATE messages SET tag_list =
+            (SELECT json_group_array(tag) FROM tags WHERE message_id = messages.id)
+        WHERE id = NEW.message_id;
+    END;
+    CREATE TRIGGER tags_changed AFTER UPDATE ON tags BEGIN
+        UPDATE messages SET tag_list =
+            (SELECT json_group_array(tag) FROM tags WHERE message_id = messages.id)
+        WHERE id IN (OLD.message_id, NEW.message_id);
+    END;
+    CREATE TRIGGER tags_unlisted AFTER DELETE ON tags BEGIN
+        UPDATE messages SET tag_list =
+            (SELECT json_group_array(tag) FROM tags WHERE message_id = messages.id)
+        WHERE id = OLD.message_id;
+    END;
+    CREATE TRIGGER folders_listed AFTER INSERT ON locations
+    WHEN NOT EXISTS (SELECT 1 FROM messages m, json_each(m.folder_list)
+                     WHERE m.id = NEW.message_id AND json_each.value = NEW.folder)
+    BEGIN
+        UPDATE messages SET folder_list =
+            (SELECT json_group_array(folder) FROM locations WHERE message_id = messages.id)
+        WHERE id = NEW.message_id;
+    END;
+    CREATE TRIGGER folders_changed AFTER UPDATE OF folder, message_id ON locations BEGIN
+        UPDATE messages SET folder_list =
+            (SELECT json_group_array(folder) FROM locations WHERE message_id = messages.id)
+        WHERE id IN (OLD.message_id, NEW.message_id);
+    END;
+    CREATE TRIGGER folders_unlisted AFTER DELETE ON locations BEGIN
+        UPDATE messages SET folder_list =
+            (SELECT json_group_array(folder) FROM locations WHERE message_id = messages.id)
+        WHERE id = OLD.message_id;
+    END;
+    ",
 ];
 
 /// Brings the schema up to date. Refuses a store written by a newer inbox.

@@ -56,11 +56,12 @@ pub struct Stats {
 
 const SUMMARY_COLUMNS: &str =
     "m.id, m.thread_id, a.name, m.source, m.message_id, m.date, m.received,
-    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings, m.importance, m.preview";
+    m.sender, m.subject, m.flags, m.attachments, m.size, m.warnings, m.importance, m.preview,
+    m.tag_list, m.folder_list";
 
 impl Store {
     /// The summaries of `ids`, in the same order; unknown ids are left out.
-    /// Three queries whatever the number of ids.
+    /// One query whatever the number of ids.
     pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<Summary>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -75,39 +76,6 @@ impl Store {
             .query_map([&wanted], summary_row)?
             .map(|row| row.map(|summary| (summary.id.0, summary)))
             .collect::<Result<_, _>>()?;
-        // Sorted and deduplicated here, per message: an ORDER BY or DISTINCT
-        // would sort every row of the page in a temporary table.
-        for (sql, folders) in [
-            (
-                "SELECT message_id, folder FROM locations
-              WHERE message_id IN (SELECT value FROM json_each(?1))",
-                true,
-            ),
-            (
-                "SELECT message_id, tag FROM tags
-              WHERE message_id IN (SELECT value FROM json_each(?1))",
-                false,
-            ),
-        ] {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query([&wanted])?;
-            while let Some(row) = rows.next()? {
-                if let Some(summary) = found.get_mut(&row.get::<_, i64>(0)?) {
-                    let list = if folders {
-                        &mut summary.folders
-                    } else {
-                        &mut summary.tags
-                    };
-                    list.push(row.get(1)?);
-                }
-            }
-        }
-        for summary in found.values_mut() {
-            for list in [&mut summary.folders, &mut summary.tags] {
-                list.sort_unstable();
-                list.dedup();
-            }
-        }
         let mut ordered = Vec::with_capacity(found.len());
         for id in ids {
             // A repeated id takes a copy of the summary already placed.
@@ -170,38 +138,9 @@ impl Store {
              WHERE m.change_seq > ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut summaries: Vec<Summary> = stmt
+        let summaries = stmt
             .query_map(params![since_seq, after.0, limit], summary_row)?
             .collect::<Result<_, _>>()?;
-        let (Some(first), Some(last)) = (summaries.first(), summaries.last()) else {
-            return Ok(summaries);
-        };
-        let (first, last) = (first.id.0, last.id.0);
-        let range = params![since_seq, first, last];
-        let position: HashMap<i64, usize> = summaries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.0, i))
-            .collect();
-        for (sql, folders) in [
-            ("SELECT l.message_id, l.folder FROM locations l JOIN messages m ON m.id = l.message_id
-              WHERE m.change_seq > ?1 AND m.id BETWEEN ?2 AND ?3 ORDER BY l.folder", true),
-            ("SELECT t.message_id, t.tag FROM tags t JOIN messages m ON m.id = t.message_id
-              WHERE m.change_seq > ?1 AND m.id BETWEEN ?2 AND ?3 ORDER BY t.tag", false),
-        ] {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(range)?;
-            while let Some(row) = rows.next()? {
-                let Some(&i) = position.get(&row.get::<_, i64>(0)?) else {
-                    continue;
-                };
-                let list = if folders { &mut summaries[i].folders } else { &mut summaries[i].tags };
-                let value: String = row.get(1)?;
-                if !list.contains(&value) {
-                    list.push(value);
-                }
-            }
-        }
         Ok(summaries)
     }
 
@@ -280,6 +219,18 @@ pub(super) fn id_list(ids: &[MessageId]) -> String {
     list
 }
 
+/// A message's tags or folders, kept in its row as a JSON array in any
+/// order (see the migrations), sorted and without repeats.
+fn name_list(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(column)?;
+    let mut names: Vec<String> = serde_json::from_str(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, error.into())
+    })?;
+    names.sort_unstable();
+    names.dedup();
+    Ok(names)
+}
+
 fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
     let source: String = row.get(3)?;
     let warnings: Option<String> = row.get(12)?;
@@ -300,8 +251,8 @@ fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
         sender: row.get(7)?,
         subject: row.get(8)?,
         flags: Flags::from_bits(row.get(9)?),
-        tags: Vec::new(),
-        folders: Vec::new(),
+        tags: name_list(row, 15)?,
+        folders: name_list(row, 16)?,
         attachments: row.get(10)?,
         size: row.get(11)?,
         warnings: warnings

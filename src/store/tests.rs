@@ -333,6 +333,99 @@ fn removing_an_account_leaves_tombstones_and_never_lowers_the_sequence() {
     assert!(next.seq > after);
 }
 
+/// A message's tags and folders as the `tags` and `locations` tables hold
+/// them, sorted and distinct.
+fn listed_in_tables(store: &Store, id: MessageId) -> (Vec<String>, Vec<String>) {
+    let names = |sql: &str| -> Vec<String> {
+        let mut stmt = store.conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([id.0], |row| row.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    (
+        names("SELECT tag FROM tags WHERE message_id = ?1 ORDER BY tag"),
+        names("SELECT DISTINCT folder FROM locations WHERE message_id = ?1 ORDER BY folder"),
+    )
+}
+
+#[test]
+fn summaries_list_the_tags_and_folders_the_tables_hold_after_every_change() {
+    let (_dir, mut store) = store();
+    let account = store.ensure_account("home", "imap").unwrap();
+    let message = mail("1@x", "Hi", &[]);
+    let id = put(&mut store, account, &[("1", message.clone())]).added[0].1;
+    let check = |store: &Store, tags: &[&str], folders: &[&str]| {
+        let summary = store.summary(id).unwrap().unwrap();
+        assert_eq!(
+            (&summary.tags, &summary.folders),
+            (
+                &tags.iter().map(|t| t.to_string()).collect(),
+                &folders.iter().map(|f| f.to_string()).collect()
+            )
+        );
+        assert_eq!((summary.tags, summary.folders), listed_in_tables(store, id));
+    };
+    check(&store, &[], &["INBOX"]);
+    let change = |add: &[&str], remove: &[&str]| TagChange {
+        add: add.iter().map(|t| t.to_string()).collect(),
+        remove: remove.iter().map(|t| t.to_string()).collect(),
+    };
+    store
+        .apply_tags(&[id], &change(&["zz", "aa", "mm"], &[]))
+        .unwrap();
+    check(&store, &["aa", "mm", "zz"], &["INBOX"]);
+    store.apply_tags(&[id], &change(&[], &["mm"])).unwrap();
+    check(&store, &["aa", "zz"], &["INBOX"]);
+    // The same message in another folder, then gone from the first.
+    let archive = Location {
+        folder: "Archive".into(),
+        remote_id: "7".into(),
+    };
+    let raw = b"Message-ID: <1@x>\n\nbody of 1@x".to_vec();
+    let copy = Write::New(Box::new(NewMessage {
+        location: &archive,
+        source: SourceKind::Imap,
+        raw: &raw,
+        flags: Flags::default(),
+        received: None,
+        message,
+        tags: vec![("ignored".into(), TagOrigin::User)],
+        importance: None,
+        from_user: false,
+    }));
+    let outcome = store.commit_batch(account, &[copy], "c2").unwrap();
+    assert_eq!(outcome.duplicates, 1);
+    check(&store, &["aa", "zz"], &["Archive", "INBOX"]);
+    let inbox = location("1");
+    store
+        .commit_batch(account, &[Write::Gone { location: &inbox }], "c3")
+        .unwrap();
+    check(&store, &["aa", "zz"], &["Archive"]);
+    // A new message stored with tags, one of them twice.
+    let second = location("2");
+    let raw = b"Message-ID: <2@x>\n\nbody".to_vec();
+    let tagged = Write::New(Box::new(NewMessage {
+        location: &second,
+        source: SourceKind::Imap,
+        raw: &raw,
+        flags: Flags::default(),
+        received: None,
+        message: mail("2@x", "Tagged", &[]),
+        tags: ["bulk", "list/a", "bulk"]
+            .map(|tag| (tag.to_owned(), TagOrigin::User))
+            .to_vec(),
+        importance: None,
+        from_user: false,
+    }));
+    let new = store.commit_batch(account, &[tagged], "c4").unwrap().added[0].1;
+    let summary = store.summary(new).unwrap().unwrap();
+    assert_eq!(summary.tags, ["bulk", "list/a"]);
+    assert_eq!(summary.folders, ["INBOX"]);
+    assert_eq!(
+        (summary.tags, summary.folders),
+        listed_in_tables(&store, new)
+    );
+}
+
 #[test]
 fn a_gone_location_is_forgotten_and_a_message_left_nowhere_is_marked_deleted() {
     let (_dir, mut store) = store();

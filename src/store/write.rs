@@ -140,8 +140,9 @@ fn insert(
     tx.prepare_cached(
         "INSERT INTO messages (account_id, source, thread_id, message_id, content_hash, subject,
             base_subject, sender, date, received, flags, attachments, size, warnings, change_seq,
-            importance, importance_reasons, preview)
-         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            importance, importance_reasons, preview, tag_list, folder_list)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
     )?
     .execute(params![
         account.0,
@@ -161,6 +162,8 @@ fn insert(
         new.importance.as_ref().map(|importance| importance.score),
         (new.importance.as_ref()).map(|importance| importance.reasons.join("\n")),
         preview(&message.body),
+        name_list(new.tags.iter().map(|(name, _)| name.as_str())),
+        name_list([new.location.folder.as_str()]),
     ])?;
     let id = tx.last_insert_rowid();
     let compressed = compressor
@@ -183,6 +186,11 @@ fn insert(
     }
     threads::assign(tx, account, MessageId(id), message, &subject, seq)?;
     Ok(Some(MessageId(id)))
+}
+
+/// The JSON array the `tag_list` and `folder_list` columns hold.
+fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    serde_json::Value::from_iter(names).to_string()
 }
 
 fn location_message(
