@@ -20,7 +20,7 @@ use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
-use tantivy::indexer::NoMergePolicy;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{
     DocAddress, IndexBuilder, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
     TantivyError, Term,
@@ -39,6 +39,13 @@ use translate::Translator;
 const WRITER_MEMORY: usize = 100_000_000;
 /// Indexing threads of the writer.
 const WRITER_THREADS: usize = 2;
+/// Segments below this many documents count as one size for merging...
+const SMALL_SEGMENT_DOCS: u32 = 100_000;
+/// ...and are merged as soon as this many of them exist. Each commit of
+/// the writer adds a segment per thread; a search pays for every segment,
+/// so an import ends in one or two segments instead of tantivy's up to
+/// seven, for some merging while it runs.
+const MERGE_SMALL_SEGMENTS_AT: usize = 3;
 
 /// Failures of the index.
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +172,12 @@ impl Index {
                 TantivyError::LockFailure(LockError::LockBusy, _) => IndexError::Locked,
                 error => IndexError::Tantivy(error),
             })?;
-        if !background_merges {
+        if background_merges {
+            let mut policy = LogMergePolicy::default();
+            policy.set_min_layer_size(SMALL_SEGMENT_DOCS);
+            policy.set_min_num_segments(MERGE_SMALL_SEGMENTS_AT);
+            writer.set_merge_policy(Box::new(policy));
+        } else {
             writer.set_merge_policy(Box::new(NoMergePolicy));
         }
         Ok(IndexWriter {
