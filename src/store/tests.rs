@@ -347,6 +347,29 @@ fn listed_in_tables(store: &Store, id: MessageId) -> (Vec<String>, Vec<String>) 
     )
 }
 
+/// A new IMAP message at `location`, with `tags` set by the user.
+fn imap_write<'a>(
+    location: &'a Location,
+    raw: &'a [u8],
+    message: Message,
+    tags: &[&str],
+) -> Write<'a> {
+    Write::New(Box::new(NewMessage {
+        location,
+        source: SourceKind::Imap,
+        raw,
+        flags: Flags::default(),
+        received: None,
+        message,
+        tags: tags
+            .iter()
+            .map(|tag| (tag.to_string(), TagOrigin::User))
+            .collect(),
+        importance: None,
+        from_user: false,
+    }))
+}
+
 #[test]
 fn summaries_list_the_tags_and_folders_the_tables_hold_after_every_change() {
     let (_dir, mut store) = store();
@@ -381,17 +404,7 @@ fn summaries_list_the_tags_and_folders_the_tables_hold_after_every_change() {
         remote_id: "7".into(),
     };
     let raw = b"Message-ID: <1@x>\n\nbody of 1@x".to_vec();
-    let copy = Write::New(Box::new(NewMessage {
-        location: &archive,
-        source: SourceKind::Imap,
-        raw: &raw,
-        flags: Flags::default(),
-        received: None,
-        message,
-        tags: vec![("ignored".into(), TagOrigin::User)],
-        importance: None,
-        from_user: false,
-    }));
+    let copy = imap_write(&archive, &raw, message, &["ignored"]);
     let outcome = store.commit_batch(account, &[copy], "c2").unwrap();
     assert_eq!(outcome.duplicates, 1);
     check(&store, &["aa", "zz"], &["Archive", "INBOX"]);
@@ -403,19 +416,12 @@ fn summaries_list_the_tags_and_folders_the_tables_hold_after_every_change() {
     // A new message stored with tags, one of them twice.
     let second = location("2");
     let raw = b"Message-ID: <2@x>\n\nbody".to_vec();
-    let tagged = Write::New(Box::new(NewMessage {
-        location: &second,
-        source: SourceKind::Imap,
-        raw: &raw,
-        flags: Flags::default(),
-        received: None,
-        message: mail("2@x", "Tagged", &[]),
-        tags: ["bulk", "list/a", "bulk"]
-            .map(|tag| (tag.to_owned(), TagOrigin::User))
-            .to_vec(),
-        importance: None,
-        from_user: false,
-    }));
+    let tagged = imap_write(
+        &second,
+        &raw,
+        mail("2@x", "Tagged", &[]),
+        &["bulk", "list/a", "bulk"],
+    );
     let new = store.commit_batch(account, &[tagged], "c4").unwrap().added[0].1;
     let summary = store.summary(new).unwrap().unwrap();
     assert_eq!(summary.tags, ["bulk", "list/a"]);
