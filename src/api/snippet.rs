@@ -89,7 +89,7 @@ impl Terms {
                     ahead.pop_front();
                 }
                 if ahead.is_empty() {
-                    spans.skip_to_candidate(firsts);
+                    spans.skip_to_candidate();
                 }
             }
             while ahead.len() < longest_term {
@@ -139,38 +139,32 @@ struct Words<'a> {
     text: &'a str,
     /// Where the search for the next word starts: 0, or just after a word.
     at: usize,
-    /// Whether `text` is all ASCII (words then split at ASCII bytes only).
-    ascii: bool,
-    /// For ASCII text: each first byte in both cases, with the position
-    /// of its next occurrence at or after the last search (`None`: no more).
+    /// Each first byte of the terms in both cases, with the position of
+    /// its next occurrence at or after the last search (`None`: no more).
     needles: Vec<(u8, Option<usize>)>,
+    /// The position of the next non-ASCII character at or after the last
+    /// search (`None`: no more).
+    non_ascii: Option<usize>,
 }
 
 impl<'a> Words<'a> {
-    /// The words of `text`; `firsts` as for [`Words::skip_to_candidate`].
+    /// The words of `text`; `firsts` are the terms' first bytes (see
+    /// [`Terms::first_bytes`]), to skip to candidates.
     fn new(text: &'a str, firsts: Option<&[u8]>) -> Words<'a> {
-        let ascii = firsts.is_some() && text.is_ascii();
-        if !ascii {
-            return Words {
-                text,
-                at: 0,
-                ascii,
-                needles: Vec::new(),
-            };
-        }
+        let bytes = text.as_bytes();
         let mut needles: Vec<(u8, Option<usize>)> = Vec::new();
         for &first in firsts.into_iter().flatten() {
             for needle in [first, first.to_ascii_uppercase()] {
                 if !needles.iter().any(|&(known, _)| known == needle) {
-                    needles.push((needle, text.find(char::from(needle))));
+                    needles.push((needle, memchr::memchr(needle, bytes)));
                 }
             }
         }
         Words {
             text,
             at: 0,
-            ascii,
             needles,
+            non_ascii: next_non_ascii(bytes, 0),
         }
     }
 }
@@ -194,68 +188,59 @@ fn may_start(byte: u8, firsts: &[u8]) -> bool {
 
 impl Words<'_> {
     /// Skips the words that cannot match: stops before the next word that
-    /// starts with one of `firsts` (ASCII, lowercase) in either case, or
-    /// with a non-ASCII letter or digit.
-    fn skip_to_candidate(&mut self, firsts: &[u8]) {
-        if self.ascii {
-            return self.skip_to_ascii_candidate(firsts);
-        }
-        let bytes = self.text.as_bytes();
-        let mut in_word = false;
-        let mut at = self.at;
-        while at < bytes.len() {
-            let byte = bytes[at];
-            if byte.is_ascii() {
-                if byte.is_ascii_alphanumeric() && !in_word && may_start(byte, firsts) {
-                    break;
-                }
-                in_word = byte.is_ascii_alphanumeric();
-                at += 1;
-            } else {
-                let Some(c) = self.text[at..].chars().next() else {
-                    break;
-                };
-                if c.is_alphanumeric() && !in_word {
-                    break;
-                }
-                in_word = c.is_alphanumeric();
-                at += c.len_utf8();
-            }
-        }
-        self.at = at;
-    }
-
-    /// [`Words::skip_to_candidate`] for ASCII text: jumps from one
-    /// occurrence of a first byte to the next (a `memchr` each) until one
-    /// starts a word.
-    fn skip_to_ascii_candidate(&mut self, firsts: &[u8]) {
+    /// starts with one of the terms' first bytes in either case, or with a
+    /// non-ASCII letter or digit. Jumps from one occurrence of such a
+    /// character to the next (a `memchr` each) until one starts a word.
+    fn skip_to_candidate(&mut self) {
         let bytes = self.text.as_bytes();
         let mut at = self.at;
         loop {
-            let next = self
+            if self.non_ascii.is_some_and(|position| position < at) {
+                self.non_ascii = next_non_ascii(bytes, at);
+            }
+            let next_needle = self
                 .needles
                 .iter_mut()
                 .filter_map(|(needle, found)| {
                     if found.is_some_and(|position| position < at) {
-                        *found = self.text[at..]
-                            .find(char::from(*needle))
-                            .map(|offset| at + offset);
+                        *found = memchr::memchr(*needle, &bytes[at..]).map(|offset| at + offset);
                     }
                     *found
                 })
                 .min();
-            let Some(position) = next else {
+            let Some(position) = next_needle.into_iter().chain(self.non_ascii).min() else {
                 self.at = bytes.len();
                 return;
             };
-            if position == 0 || !bytes[position - 1].is_ascii_alphanumeric() {
-                debug_assert!(may_start(bytes[position], firsts));
+            let c = self.text[position..].chars().next().unwrap_or_default();
+            let after_word = self.text[..position]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            if c.is_alphanumeric() && !after_word {
                 self.at = position;
                 return;
             }
-            at = position + 1;
+            at = position + c.len_utf8();
         }
     }
+}
+
+/// Where the next non-ASCII character of `bytes` starts, at or after `at`
+/// (a character boundary).
+fn next_non_ascii(bytes: &[u8], at: usize) -> Option<usize> {
+    const CHUNK: usize = 64;
+    let mut offset = at;
+    for chunk in bytes[at..].chunks(CHUNK) {
+        if !chunk.is_ascii() {
+            return chunk
+                .iter()
+                .position(|byte| !byte.is_ascii())
+                .map(|position| offset + position);
+        }
+        offset += chunk.len();
+    }
+    None
 }
 
 /// A word of the text: its byte range and its lowercase form.
@@ -436,6 +421,47 @@ mod tests {
             marked("x credit cards, credit\ncard", "\"credit card\""),
             "x credit cards, [credit card]"
         );
+    }
+
+    /// Every match of `terms` in `text`, from all its words, unskipped.
+    fn every_match(text: &str, terms: &Terms) -> Vec<(usize, usize)> {
+        let words: VecDeque<Word> = word_spans(text)
+            .map(|(start, end)| (start, end, lowercase(&text[start..end])))
+            .collect();
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < words.len() {
+            let rest: VecDeque<Word> = words.range(at..).cloned().collect();
+            let longest = (terms.0.iter())
+                .filter(|term| term.matches_at(&rest))
+                .map(|term| term.words.len())
+                .max();
+            match longest {
+                Some(length) => {
+                    found.push((words[at].0, words[at + length - 1].1));
+                    at += length;
+                }
+                None => at += 1,
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn skipping_finds_every_match_in_text_with_non_ascii_characters() {
+        let texts = [
+            "Your\u{a0}credit card — “credit\u{a0}card” and créditcard, Crédit card, credit\ncard.",
+            "Ünïcode crédit ccredit c\u{e9}redit \u{212A}elvin kelvin Linux linüx linux’s",
+            "caf\u{e9} credit card\u{2019}s credit-card \u{1f600}credit card\u{1f600}",
+            "discredit card, Mücredit card, écredit card, 2credit card; x\u{212A}elvin",
+        ];
+        for query in ["\"credit card\"", "credit", "linux", "kelvin", "cr*", "ünïcode"] {
+            let terms = Terms::of(&parse(query).unwrap());
+            for text in texts {
+                let skipping = terms.matches(text, |_| false);
+                assert_eq!(skipping, every_match(text, &terms), "{query} in {text:?}");
+            }
+        }
     }
 
     #[test]
