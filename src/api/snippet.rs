@@ -455,7 +455,14 @@ mod tests {
             "caf\u{e9} credit card\u{2019}s credit-card \u{1f600}credit card\u{1f600}",
             "discredit card, Mücredit card, écredit card, 2credit card; x\u{212A}elvin",
         ];
-        for query in ["\"credit card\"", "credit", "linux", "kelvin", "cr*", "ünïcode"] {
+        for query in [
+            "\"credit card\"",
+            "credit",
+            "linux",
+            "kelvin",
+            "cr*",
+            "ünïcode",
+        ] {
             let terms = Terms::of(&parse(query).unwrap());
             for text in texts {
                 let skipping = terms.matches(text, |_| false);

@@ -512,6 +512,31 @@ fn previews_kept_beside_the_body_text_move_to_the_messages() {
 }
 
 #[test]
+fn an_index_of_an_older_format_is_rebuilt_from_the_store() {
+    let fixture = Fixture::new();
+    let queries = [
+        "*",
+        "from:alice@example.org",
+        "to:alice@example.org",
+        "budget",
+    ];
+    let stored = pages(&fixture.api(), &queries);
+    assert_eq!(stored[1]["total"], 1);
+    // What an older inbox would take for an index that is up to date: its
+    // payload is the store's sequence number alone.
+    let store = Store::open(&fixture.home.store_path()).unwrap();
+    let seq = store.change_seq().unwrap();
+    let old = tantivy::Index::open_in_dir(fixture.home.index_dir()).unwrap();
+    let mut writer: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+    writer.delete_all_documents().unwrap();
+    let mut commit = writer.prepare_commit().unwrap();
+    commit.set_payload(&seq.to_string());
+    commit.commit().unwrap();
+    drop(writer);
+    assert_eq!(pages(&fixture.api(), &queries), stored);
+}
+
+#[test]
 fn a_damaged_body_text_falls_back_to_the_raw_message() {
     let fixture = Fixture::new();
     let expected = pages(&fixture.api(), &["budget"]);

@@ -28,7 +28,7 @@ use tantivy::{
 
 pub use clock::Clock;
 pub use query::{Query, QueryError, parse};
-pub(crate) use schema::{keyword_analyzer, tokens, words_analyzer};
+pub(crate) use schema::{keyword_analyzer, query_words, tokens, words_analyzer};
 
 use crate::model::{Flags, Message, MessageId, Participant, SourceKind, ThreadId};
 use query::Flag;
@@ -46,6 +46,11 @@ const SMALL_SEGMENT_DOCS: u32 = 100_000;
 /// so an import ends in one or two segments instead of tantivy's up to
 /// seven, for some merging while it runs.
 const MERGE_SMALL_SEGMENTS_AT: usize = 3;
+
+/// How documents are made, recorded with each commit beside the store
+/// sequence number. An index of another format is rebuilt from the store.
+/// `words-2`: whole mail addresses are words too (see [`words`]).
+const FORMAT: &str = "words-2";
 
 /// Failures of the index.
 #[derive(Debug, thiserror::Error)]
@@ -279,15 +284,18 @@ impl Index {
         Ok(searcher.search(&self.translate(query), &Count)?)
     }
 
-    /// The store sequence number saved by the last commit, if any.
+    /// The store sequence number saved by the last commit, if any; 0 when
+    /// that commit was of another [`FORMAT`], whose documents are all to be
+    /// written again.
     pub fn indexed_seq(&self) -> Result<Option<i64>, IndexError> {
         let Some(payload) = self.index.load_metas()?.payload else {
             return Ok(None);
         };
-        payload
+        let (seq, format) = payload.split_once(' ').unwrap_or((&payload, ""));
+        let seq: i64 = seq
             .parse()
-            .map(Some)
-            .map_err(|_| IndexError::BadSeq(payload))
+            .map_err(|_| IndexError::BadSeq(payload.clone()))?;
+        Ok(Some(if format == FORMAT { seq } else { 0 }))
     }
 
     /// Makes searches see the latest commit.
@@ -355,7 +363,7 @@ impl IndexWriter {
     /// Makes the changes durable, recording that they cover the store up to `seq`.
     pub fn commit(&mut self, seq: i64) -> Result<(), IndexError> {
         let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&seq.to_string());
+        prepared.set_payload(&format!("{seq} {FORMAT}"));
         prepared.commit()?;
         Ok(())
     }

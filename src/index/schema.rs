@@ -106,7 +106,8 @@ pub(crate) fn tokenizers() -> TokenizerManager {
 }
 
 /// The tokens `analyzer` makes of `text`, the first one of each position
-/// (so a query's `@alice` looks for the handle, not also the word).
+/// (so a query's `@alice` looks for the handle, not also the word, and an
+/// address's first word stays a word).
 pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut tokens = Vec::new();
@@ -119,4 +120,25 @@ pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         }
     }
     tokens
+}
+
+/// The words a query's `text` looks for: the one token that spans all of
+/// it (a word, a handle, a whole mail address), else its [`tokens`], a
+/// phrase.
+pub(crate) fn query_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let start = text.len() - text.trim_start().len();
+    let end = text.trim_end().len();
+    let mut whole = None;
+    let mut stream = analyzer.token_stream(text);
+    while whole.is_none() && stream.advance() {
+        let token = stream.token();
+        if (token.offset_from, token.offset_to) == (start, end) {
+            whole = Some(token.text.clone());
+        }
+    }
+    drop(stream);
+    match whole {
+        Some(word) => vec![word],
+        None => tokens(analyzer, text),
+    }
 }

@@ -570,6 +570,56 @@ fn an_index_of_another_layout_is_refused_with_advice() {
 }
 
 #[test]
+fn a_whole_address_matches_that_address_only() {
+    let sender = |id, name: Option<&str>, address: &str| Entry {
+        id,
+        thread: id,
+        account: "home",
+        source: SourceKind::Imap,
+        folders: strings(&["INBOX"]),
+        flags: Flags::default(),
+        tags: Vec::new(),
+        received: None,
+        importance: 0.0,
+        message: Message {
+            from: vec![person(name, address)],
+            body: format!("write to {address}."),
+            ..Message::default()
+        },
+    };
+    let entries = [
+        sender(1, Some("Pudge"), "Pudge@Perl.org"),
+        sender(2, Some("Fan"), "fan.pudge@perl.org"),
+        sender(3, None, "pudge@perl.org.uk"),
+        sender(4, Some("pudge@perl.org via list"), "list@lists.example"),
+        sender(5, Some("Pudge Perl Org"), "p@example.com"),
+    ];
+    let dir = TempDir::new().expect("temp dir");
+    let index = Index::open(dir.path()).expect("open");
+    let mut writer = index.writer().expect("writer");
+    for entry in &entries {
+        writer.upsert(&entry.doc()).expect("upsert");
+    }
+    writer.commit(1).expect("commit");
+    drop(writer);
+    index.reload().expect("reload");
+    check(
+        &index,
+        &[
+            ("from:pudge@perl.org", &[1, 4]),
+            ("from:PUDGE@perl.ORG", &[1, 4]),
+            ("pudge@perl.org", &[1, 4]),
+            ("body:pudge@perl.org", &[1]),
+            ("from:fan.pudge@perl.org", &[2]),
+            ("from:pudge@perl.o*", &[1, 3, 4]),
+            ("from:\"pudge perl org\"", &[1, 2, 3, 4, 5]),
+            ("from:perl.org", &[1, 2, 3, 4, 5]),
+            ("from:\"Pudge <pudge@perl.org>\"", &[1]),
+        ],
+    );
+}
+
+#[test]
 fn handles_are_found_apart_from_mail_addresses_and_as_words() {
     let entry = |id, source, message| Entry {
         id,

@@ -12,7 +12,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use super::clock::Clock;
 use super::query::{DateRange, KeywordField, Query, TextField};
-use super::schema::{Fields, keyword_analyzer, tokens, words_analyzer};
+use super::schema::{Fields, keyword_analyzer, query_words, tokens, words_analyzer};
 use crate::tagging::importance::IMPORTANT;
 
 /// How many indexed words the last word of a phrase prefix may stand for.
@@ -101,7 +101,7 @@ impl<'a> Translator<'a> {
             TextField::Subject => vec![fields.subject],
             TextField::Body => vec![fields.body],
         };
-        let words = tokens(&mut self.words, text);
+        let words = query_words(&mut self.words, text);
         let mut per_field: Vec<Boxed> = targets
             .into_iter()
             .map(|target| words_query(target, &words, prefix))

@@ -1,11 +1,16 @@
 //! The word splitter of text fields: runs of letters and digits, plus
-//! `@handle` words for handles.
+//! `@handle` words for handles and whole mail addresses.
 //!
 //! A word right after an `@` that does not follow a letter or digit (so
 //! `@alice` in `hi @alice`, not `example` in `bob@example.com`) is a handle:
 //! it yields `@alice` and `alice` at the same position. So `from:@alice`
 //! finds the handle only, while `alice` and phrases around the handle still
 //! match as plain words.
+//!
+//! A mail address (`bob@example.com`, standing on its own or in `<>`, `()`,
+//! quotes, after `mailto:`) also yields itself whole, after its first word
+//! and at that word's position. So a search for an address is one term, and
+//! phrases of its words match as before.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -21,7 +26,7 @@ impl Tokenizer for WordsTokenizer {
             text,
             next_byte: 0,
             position: None,
-            pending_plain: None,
+            pending: None,
             token: Token::default(),
         }
     }
@@ -34,8 +39,9 @@ pub(crate) struct WordStream<'a> {
     next_byte: usize,
     /// Position of the last word given out.
     position: Option<usize>,
-    /// The plain word of a handle just given out: `(start, end)`.
-    pending_plain: Option<(usize, usize)>,
+    /// The plain word of a handle, or the whole address starting with the
+    /// word just given out: `(start, end)`.
+    pending: Option<(usize, usize)>,
     token: Token,
 }
 
@@ -64,6 +70,29 @@ impl WordStream<'_> {
             .is_some_and(char::is_alphanumeric)
     }
 
+    /// The mail address that starts with the word `start..end`, if any: a
+    /// run of characters up to whitespace or an [`ends_address`] character,
+    /// less trailing punctuation, with one `@` inside it.
+    fn address_at(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let rest = &self.text[end..];
+        // Most words end where any address would: no need to look further.
+        if rest.chars().next().is_none_or(ends_address) {
+            return None;
+        }
+        if !self.text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(ends_address)
+        {
+            return None;
+        }
+        let run = &self.text[start..end + rest.find(ends_address).unwrap_or(rest.len())];
+        let address = run.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let (_, domain) = address.split_once('@')?;
+        let valid = domain.starts_with(char::is_alphanumeric) && !domain.contains('@');
+        valid.then_some((start, start + address.len()))
+    }
+
     fn set(&mut self, from: usize, to: usize, position: usize) {
         self.token.offset_from = from;
         self.token.offset_to = to;
@@ -76,7 +105,7 @@ impl WordStream<'_> {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        if let Some((start, end)) = self.pending_plain.take() {
+        if let Some((start, end)) = self.pending.take() {
             let position = self.position.unwrap_or_default();
             self.set(start, end, position);
             return true;
@@ -88,9 +117,10 @@ impl TokenStream for WordStream<'_> {
         self.position = Some(position);
         if self.is_handle(start) {
             self.set(start - 1, end, position);
-            self.pending_plain = Some((start, end));
+            self.pending = Some((start, end));
         } else {
             self.set(start, end, position);
+            self.pending = self.address_at(start, end);
         }
         true
     }
@@ -102,6 +132,12 @@ impl TokenStream for WordStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.token
     }
+}
+
+/// Whether `c` ends (or comes before) a mail address in text: whitespace,
+/// and what encloses or separates addresses.
+fn ends_address(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '"' | ',' | ';' | ':')
 }
 
 #[cfg(test)]
@@ -149,6 +185,7 @@ mod tests {
             owned(&[
                 ("Pudge", 0),
                 ("pudge", 1),
+                ("pudge@perl.org", 1),
                 ("perl", 2),
                 ("org", 3),
                 ("e", 4),
@@ -157,5 +194,27 @@ mod tests {
             ])
         );
         assert!(words(" @ -- ").is_empty());
+    }
+
+    #[test]
+    fn addresses_are_also_words_of_their_own() {
+        let addresses = |text: &str| -> Vec<(String, usize)> {
+            let found = words(text).into_iter();
+            found.filter(|(word, _)| word.contains('@')).collect()
+        };
+        assert_eq!(
+            addresses("mail Jo.Doe+x@Mail.example.org. or (o'neil@b.c), mailto:d@e.f x_y@z.a"),
+            owned(&[
+                ("Jo.Doe+x@Mail.example.org", 1),
+                ("o'neil@b.c", 8),
+                ("d@e.f", 13),
+                ("x_y@z.a", 16),
+            ])
+        );
+        // Not whole: one starting with a symbol, a handle, no domain, two `@`s.
+        assert_eq!(
+            addresses("_bob@a.b @carol a@ a@. a@b@c"),
+            owned(&[("@carol", 3)])
+        );
     }
 }

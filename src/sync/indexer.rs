@@ -35,6 +35,11 @@ pub fn catch_up_index(
     if latest <= indexed_seq {
         return Ok(0);
     }
+    if indexed_seq == 0 {
+        // A new index, or one of an older format: every document anew.
+        tracing::info!("indexing every stored message");
+        writer.clear()?;
+    }
     // Deletions first: a removed message's id may since belong to a new one.
     for id in store.removed_since(indexed_seq)? {
         writer.delete(id);

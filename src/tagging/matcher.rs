@@ -8,7 +8,9 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use super::importance::IMPORTANT;
 use crate::index::query::{DateRange, Flag, KeywordField, Query, TextField};
-use crate::index::{Clock, keyword_analyzer, participant_text, tokens, words_analyzer};
+use crate::index::{
+    Clock, keyword_analyzer, participant_text, query_words, tokens, words_analyzer,
+};
 use crate::model::{Flags, Message, SourceKind};
 
 /// Words of one field value, by position (a handle holds two words).
@@ -138,7 +140,7 @@ impl Matcher {
     }
 
     fn text(&mut self, field: TextField, text: &str, prefix: bool, candidate: &Candidate) -> bool {
-        let wanted = tokens(&mut self.words, text);
+        let wanted = query_words(&mut self.words, text);
         if wanted.is_empty() {
             return false;
         }

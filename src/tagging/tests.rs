@@ -178,6 +178,8 @@ fn rules_at_import_match_what_a_search_finds() {
         "subject:re",
         "linux and not subject:re",
         "from:example.com",
+        "from:rssfeeds@spamassassin.taint.org",
+        "to:ilug@linux.ie or to:zzzz@spamassassin.t*",
         "to:\"zzzz example\"",
         "body:\"the list\"",
         "subject:sp*",
