@@ -17,18 +17,32 @@ pub(super) const MIN_STRENGTH: f64 = 0.1;
 /// Probabilities are kept this far from 0 and 1, so no single token decides.
 const CLAMP: f64 = 1e-4;
 
+/// Clamped probabilities multiplied before one logarithm is taken: their
+/// product stays above CLAMP^32 = 1e-128, far from underflow.
+const PRODUCT_RUN: usize = 32;
+
 /// The combined score of the clues among `probabilities` (token, f(w)).
 pub(super) fn score<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> f64 {
-    let clues = clues(probabilities);
+    let mut clues: Vec<(T, f64)> = probabilities.filter(|(_, p)| is_clue(*p)).collect();
     if clues.is_empty() {
         return 0.5;
     }
+    if clues.len() > MAX_CLUES {
+        // The same clues as `clues` picks; their order does not matter here.
+        clues.select_nth_unstable_by(MAX_CLUES - 1, strongest_first);
+        clues.truncate(MAX_CLUES);
+    }
     let mut ln_positive = 0.0;
     let mut ln_negative = 0.0;
-    for (_, probability) in &clues {
-        let probability = probability.clamp(CLAMP, 1.0 - CLAMP);
-        ln_positive += probability.ln();
-        ln_negative += (1.0 - probability).ln();
+    for run in clues.chunks(PRODUCT_RUN) {
+        let (mut positive, mut negative) = (1.0, 1.0);
+        for (_, probability) in run {
+            let probability = probability.clamp(CLAMP, 1.0 - CLAMP);
+            positive *= probability;
+            negative *= 1.0 - probability;
+        }
+        ln_positive += f64::ln(positive);
+        ln_negative += f64::ln(negative);
     }
     let freedom = 2 * clues.len();
     let not_negative = 1.0 - chi2_tail(-2.0 * ln_positive, freedom);
@@ -39,17 +53,23 @@ pub(super) fn score<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> f6
 /// The strongest clues, strongest first (ties broken by token, so the
 /// choice never depends on the order of `probabilities`).
 pub(super) fn clues<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> Vec<(T, f64)> {
-    let mut clues: Vec<(T, f64)> = probabilities
-        .filter(|(_, probability)| (probability - 0.5).abs() >= MIN_STRENGTH)
-        .collect();
-    clues.sort_unstable_by(|a, b| {
-        let strength = |p: f64| (p - 0.5).abs();
-        strength(b.1)
-            .total_cmp(&strength(a.1))
-            .then_with(|| a.0.cmp(&b.0))
-    });
+    let mut clues: Vec<(T, f64)> = probabilities.filter(|(_, p)| is_clue(*p)).collect();
+    clues.sort_unstable_by(strongest_first);
     clues.truncate(MAX_CLUES);
     clues
+}
+
+/// Whether a token with this probability is far enough from 0.5 to count.
+fn is_clue(probability: f64) -> bool {
+    (probability - 0.5).abs() >= MIN_STRENGTH
+}
+
+/// Orders clues strongest first, ties by token.
+fn strongest_first<T: Ord>(a: &(T, f64), b: &(T, f64)) -> std::cmp::Ordering {
+    let strength = |p: f64| (p - 0.5).abs();
+    strength(b.1)
+        .total_cmp(&strength(a.1))
+        .then_with(|| a.0.cmp(&b.0))
 }
 
 /// P(X >= x) for X chi-square distributed with an even number of degrees
@@ -108,6 +128,33 @@ mod tests {
                 0.2 + (i as f64) / 2000.0,
             )
         });
-        assert_eq!(clues(many).len(), MAX_CLUES);
+        assert_eq!(clues(many.clone()).len(), MAX_CLUES);
+        // Scoring picks the same clues, and products of runs give the sum
+        // of logarithms: the score of the picked clues alone.
+        let picked = score(clues(many.clone()).into_iter());
+        assert!((score(many) - picked).abs() < 1e-12, "{picked}");
+    }
+
+    /// The score from one logarithm per clue and class, as the method has it.
+    fn score_by_sums(clues: &[(usize, f64)]) -> f64 {
+        let clamped = clues.iter().map(|(_, p)| p.clamp(CLAMP, 1.0 - CLAMP));
+        let ln_positive: f64 = clamped.clone().map(f64::ln).sum();
+        let ln_negative: f64 = clamped.map(|p| (1.0 - p).ln()).sum();
+        let freedom = 2 * clues.len();
+        let not_negative = 1.0 - chi2_tail(-2.0 * ln_positive, freedom);
+        let not_positive = 1.0 - chi2_tail(-2.0 * ln_negative, freedom);
+        ((1.0 + not_positive - not_negative) / 2.0).clamp(0.0, 1.0)
+    }
+
+    #[test]
+    fn runs_of_products_give_the_sums_of_logarithms() {
+        for (strong, weak) in [(1e-9, 0.97), (0.9999, 0.2), (0.02, 0.61)] {
+            let clues: Vec<(usize, f64)> = (0..MAX_CLUES)
+                .map(|i| (i, if i % 3 == 0 { strong } else { weak }))
+                .collect();
+            let expected = score_by_sums(&clues);
+            let found = score(clues.into_iter());
+            assert!((found - expected).abs() < 1e-9, "{found} {expected}");
+        }
     }
 }

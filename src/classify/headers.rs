@@ -14,6 +14,9 @@ pub(super) const MAX_FIELDS: usize = 200;
 /// Longest unfolded field value kept, in bytes.
 pub(super) const MAX_VALUE: usize = 4096;
 
+/// Bytes of field text made room for up front.
+const TEXT_ROOM: usize = 8192;
+
 /// The unfolded header fields of a message, names lowercased, kept in one
 /// text so reading them allocates twice, not twice per field.
 #[derive(Default)]
@@ -75,7 +78,11 @@ impl Fields {
 /// except the verdicts of other filters (see [`is_verdict_header`]) and
 /// the bookkeeping of mail programs (see [`is_mailbox_bookkeeping`]).
 pub(super) fn fields(raw: &[u8]) -> Fields {
-    let mut fields = Fields::default();
+    // Room for most header blocks, so the text is not copied as it grows.
+    let mut fields = Fields {
+        text: String::with_capacity(raw.len().min(TEXT_ROOM)),
+        spans: Vec::with_capacity(32),
+    };
     let mut skipping = false;
     for (index, line) in lines(raw).enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -9,7 +9,6 @@
 //! mail allocates nothing per word.
 
 use std::collections::HashSet;
-use std::fmt::Write;
 use std::hash::BuildHasherDefault;
 
 use super::headers::{self, Fields};
@@ -165,12 +164,11 @@ impl Tokens {
         }
     }
 
-    /// Adds a token written by `format_args!`, without allocating.
-    fn add_formatted(&mut self, token: std::fmt::Arguments) {
+    /// Adds the token `build` writes into an empty text, without allocating.
+    fn add_built(&mut self, build: impl FnOnce(&mut String)) {
         let mut text = std::mem::take(&mut self.token);
         text.clear();
-        // Writing into a String cannot fail.
-        let _ = text.write_fmt(token);
+        build(&mut text);
         self.add(&text);
         self.token = text;
     }
@@ -217,7 +215,10 @@ fn header_tokens(message: &Message, fields: &Fields, tokens: &mut Tokens) {
         }
     }
     let recipients = message.to.len() + message.cc.len();
-    tokens.add_formatted(format_args!("to:count:{}", bucket(recipients)));
+    tokens.add_built(|token| {
+        token.push_str("to:count:");
+        token.push_str(bucket(recipients));
+    });
     for recipient in message.to.iter().chain(&message.cc).take(20) {
         tokens.add_prefixed("to:domain", domain_of(&recipient.address));
     }
@@ -244,14 +245,20 @@ fn header_tokens(message: &Message, fields: &Fields, tokens: &mut Tokens) {
             _ => {}
         }
     }
-    tokens.add_formatted(format_args!("received:count:{}", bucket(received)));
+    tokens.add_built(|token| {
+        token.push_str("received:count:");
+        token.push_str(bucket(received));
+    });
 }
 
 fn subject_tokens(subject: &str, tokens: &mut Tokens) {
     words("subject", subject, tokens);
     for mark in ['!', '$', '%'] {
         if subject.contains(mark) {
-            tokens.add_formatted(format_args!("subject:has:{mark}"));
+            tokens.add_built(|token| {
+                token.push_str("subject:has:");
+                token.push(mark);
+            });
         }
     }
     let letters: Vec<char> = subject.chars().filter(|c| c.is_alphabetic()).collect();
@@ -272,8 +279,17 @@ fn received_tokens(value: &str, tokens: &mut Tokens) {
         }
         if let Some(octets) = ipv4(word) {
             let [a, b, c, _] = octets;
-            tokens.add_formatted(format_args!("received:ip:{a}.{b}"));
-            tokens.add_formatted(format_args!("received:ip:{a}.{b}.{c}"));
+            for octets in [&[a, b][..], &[a, b, c]] {
+                tokens.add_built(|token| {
+                    token.push_str("received:ip:");
+                    for (index, &octet) in octets.iter().enumerate() {
+                        if index > 0 {
+                            token.push('.');
+                        }
+                        push_decimal(token, octet.into());
+                    }
+                });
+            }
         } else if is_host_name(word) {
             domain_tokens("received", word, tokens);
         }
@@ -371,7 +387,7 @@ fn ascii_body_word(word: &[u8], tokens: &mut Tokens) {
         }
         length => {
             let first = char::from(word[0].to_ascii_lowercase());
-            tokens.add_formatted(format_args!("skip:{first}:{}", length / 10 * 10));
+            tokens.add_built(|token| skip_token(token, first, length));
         }
     }
 }
@@ -426,7 +442,7 @@ fn plain_word(word: &str, tokens: &mut Tokens) {
     }
     if length > LONG_WORD {
         let first = word.chars().next().unwrap_or('?');
-        tokens.add_formatted(format_args!("skip:{first}:{}", length / 10 * 10));
+        tokens.add_built(|token| skip_token(token, first, length));
     } else {
         tokens.add_clean(word);
     }
@@ -511,7 +527,11 @@ fn words(prefix: &str, text: &str, tokens: &mut Tokens) {
         let word = trim_punctuation(&lower);
         if word.chars().count() > LONG_WORD {
             let first = word.chars().next().unwrap_or('?');
-            tokens.add_formatted(format_args!("{prefix}:skip:{first}"));
+            tokens.add_built(|token| {
+                token.push_str(prefix);
+                token.push_str(":skip:");
+                token.push(first);
+            });
         } else {
             tokens.add_prefixed(prefix, word);
         }
@@ -589,6 +609,32 @@ fn clean_into(text: &str, into: &mut String) {
         }
     });
     into.extend(safe.flat_map(char::to_lowercase));
+}
+
+/// `skip:<first character>:<length in tens>`: the token of a word too long
+/// to keep.
+fn skip_token(token: &mut String, first: char, length: usize) {
+    token.push_str("skip:");
+    token.push(first);
+    token.push(':');
+    push_decimal(token, length / 10 * 10);
+}
+
+/// Appends `number` in decimal digits.
+fn push_decimal(into: &mut String, mut number: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    digits[start..]
+        .iter()
+        .for_each(|&digit| into.push(char::from(digit)));
 }
 
 /// A rough size class: 0, 1, 2, 3-5, 6-10, 11+.
