@@ -709,6 +709,16 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
             "WWW.Example.com",
             "HTTP://a.b/c",
             "me@b.c",
+            "((@a))",
+            "://x",
+            "-www.a.b",
+            "x.www",
+            "--abc--",
+            "$$$",
+            "'quoted'!",
+            "a.b.c.d.e.f.g.h",
+            "http:/x",
+            "...",
         ];
         for word in words {
             let mut fast = Tokens {
