@@ -59,6 +59,38 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// A message in INBOX of account `home`, its own thread, with nothing else set.
+    fn plain(id: i64, source: SourceKind, message: Message) -> Entry {
+        Entry {
+            id,
+            thread: id,
+            account: "home",
+            source,
+            folders: strings(&["INBOX"]),
+            flags: Flags::default(),
+            tags: Vec::new(),
+            received: None,
+            importance: 0.0,
+            message,
+        }
+    }
+}
+
+/// A new index holding `entries`, committed and loaded.
+fn index_of(entries: &[Entry]) -> (TempDir, Index) {
+    let dir = TempDir::new().expect("temp dir");
+    let index = Index::open(dir.path()).expect("open");
+    let mut writer = index.writer().expect("writer");
+    for entry in entries {
+        writer.upsert(&entry.doc()).expect("upsert");
+    }
+    writer.commit(1).expect("commit");
+    drop(writer);
+    index.reload().expect("reload");
+    (dir, index)
+}
+
 fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|value| (*value).to_owned()).collect()
 }
@@ -571,21 +603,13 @@ fn an_index_of_another_layout_is_refused_with_advice() {
 
 #[test]
 fn a_whole_address_matches_that_address_only() {
-    let sender = |id, name: Option<&str>, address: &str| Entry {
-        id,
-        thread: id,
-        account: "home",
-        source: SourceKind::Imap,
-        folders: strings(&["INBOX"]),
-        flags: Flags::default(),
-        tags: Vec::new(),
-        received: None,
-        importance: 0.0,
-        message: Message {
+    let sender = |id, name: Option<&str>, address: &str| {
+        let message = Message {
             from: vec![person(name, address)],
             body: format!("write to {address}."),
             ..Message::default()
-        },
+        };
+        Entry::plain(id, SourceKind::Imap, message)
     };
     let entries = [
         sender(1, Some("Pudge"), "Pudge@Perl.org"),
@@ -594,15 +618,7 @@ fn a_whole_address_matches_that_address_only() {
         sender(4, Some("pudge@perl.org via list"), "list@lists.example"),
         sender(5, Some("Pudge Perl Org"), "p@example.com"),
     ];
-    let dir = TempDir::new().expect("temp dir");
-    let index = Index::open(dir.path()).expect("open");
-    let mut writer = index.writer().expect("writer");
-    for entry in &entries {
-        writer.upsert(&entry.doc()).expect("upsert");
-    }
-    writer.commit(1).expect("commit");
-    drop(writer);
-    index.reload().expect("reload");
+    let (_dir, index) = index_of(&entries);
     check(
         &index,
         &[
@@ -621,19 +637,7 @@ fn a_whole_address_matches_that_address_only() {
 
 #[test]
 fn handles_are_found_apart_from_mail_addresses_and_as_words() {
-    let entry = |id, source, message| Entry {
-        id,
-        thread: id,
-        account: "home",
-        source,
-        folders: strings(&["INBOX"]),
-        flags: Flags::default(),
-        tags: Vec::new(),
-        received: None,
-        importance: 0.0,
-        message,
-    };
-    let mail = entry(
+    let mail = Entry::plain(
         1,
         SourceKind::Imap,
         Message {
@@ -643,7 +647,7 @@ fn handles_are_found_apart_from_mail_addresses_and_as_words() {
             ..Message::default()
         },
     );
-    let dm = entry(
+    let dm = Entry::plain(
         2,
         SourceKind::X,
         Message {
@@ -653,14 +657,7 @@ fn handles_are_found_apart_from_mail_addresses_and_as_words() {
             ..Message::default()
         },
     );
-    let dir = TempDir::new().expect("temp dir");
-    let index = Index::open(dir.path()).expect("open");
-    let mut writer = index.writer().expect("writer");
-    writer.upsert(&mail.doc()).expect("upsert");
-    writer.upsert(&dm.doc()).expect("upsert");
-    writer.commit(1).expect("commit");
-    drop(writer);
-    index.reload().expect("reload");
+    let (_dir, index) = index_of(&[mail, dm]);
     check(
         &index,
         &[
