@@ -13,7 +13,8 @@ use crate::index::{
 };
 use crate::model::{Flags, Message, SourceKind};
 
-/// Words of one field value, by position (a handle holds two words).
+/// Words of one field value, by position (a handle, or an address and its
+/// first word, hold two).
 type Positions = Vec<Vec<String>>;
 
 /// One message as a query sees it. Text fields are split into words on
