@@ -164,7 +164,8 @@ impl<'a> Words<'a> {
             text,
             at: 0,
             needles,
-            non_ascii: next_non_ascii(bytes, 0),
+            // Only skipping needs it; a text without first bytes is read word by word.
+            non_ascii: firsts.and_then(|_| next_non_ascii(bytes, 0)),
         }
     }
 }

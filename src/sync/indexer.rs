@@ -39,10 +39,11 @@ pub fn catch_up_index(
         // A new index, or one of an older format: every document anew.
         tracing::info!("indexing every stored message");
         writer.clear()?;
-    }
-    // Deletions first: a removed message's id may since belong to a new one.
-    for id in store.removed_since(indexed_seq)? {
-        writer.delete(id);
+    } else {
+        // Deletions first: a removed message's id may since belong to a new one.
+        for id in store.removed_since(indexed_seq)? {
+            writer.delete(id);
+        }
     }
     let written = index_pages(store, writer, indexed_seq, &HashMap::new(), &())?;
     writer.commit(latest)?;
