@@ -74,15 +74,15 @@ impl Fields {
     }
 }
 
-/// The header fields of `raw` that may be used as features: every field
-/// except the verdicts of other filters (see [`is_verdict_header`]) and
-/// the bookkeeping of mail programs (see [`is_mailbox_bookkeeping`]).
-pub(super) fn fields(raw: &[u8]) -> Fields {
+/// Reads into `fields` (replacing what it held) the header fields of `raw`
+/// that may be used as features: every field except the verdicts of other
+/// filters (see [`is_verdict_header`]) and the bookkeeping of mail programs
+/// (see [`is_mailbox_bookkeeping`]).
+pub(super) fn read_fields(raw: &[u8], fields: &mut Fields) {
+    fields.text.clear();
+    fields.spans.clear();
     // Room for most header blocks, so the text is not copied as it grows.
-    let mut fields = Fields {
-        text: String::with_capacity(raw.len().min(TEXT_ROOM)),
-        spans: Vec::with_capacity(32),
-    };
+    fields.text.reserve(raw.len().min(TEXT_ROOM));
     let mut skipping = false;
     for (index, line) in lines(raw).enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -110,7 +110,6 @@ pub(super) fn fields(raw: &[u8]) -> Fields {
             fields.append(&line[colon + 1..]);
         }
     }
-    fields
 }
 
 /// The lines of `raw` without their `\n`, as `raw.split(|&b| b == b'\n')`
@@ -190,6 +189,12 @@ fn field_name_end(line: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields(raw: &[u8]) -> Fields {
+        let mut fields = Fields::default();
+        read_fields(raw, &mut fields);
+        fields
+    }
 
     fn names(raw: &[u8]) -> Vec<String> {
         fields(raw)

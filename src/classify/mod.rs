@@ -25,7 +25,7 @@ mod tokens;
 use std::path::{Path, PathBuf};
 
 pub use file::ModelError;
-pub use tokens::Features;
+pub use tokens::{Features, Tokenizer};
 
 use crate::home::Home;
 use model::Model;

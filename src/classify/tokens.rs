@@ -32,8 +32,8 @@ const LONG_WORD: usize = 12;
 const MAX_RECEIVED: usize = 10;
 const MAX_PARTS: usize = 50;
 
-/// The distinct tokens of one message, as sorted [`token_hash`]es, and,
-/// from [`Features::named`] only, their texts.
+/// The distinct tokens of one message, as [`token_hash`]es in the order
+/// they were found, and, from [`Features::named`] only, their texts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Features {
     hashes: Vec<u64>,
@@ -43,51 +43,34 @@ pub struct Features {
 impl Features {
     /// Tokenizes one raw RFC 5322 message; never panics.
     pub fn of(raw: &[u8]) -> Features {
-        let raw = &raw[..raw.len().min(MAX_INPUT)];
-        Features::of_parts(raw, &normalize(raw), false)
+        let mut tokenizer = Tokenizer::default();
+        tokenizer.of(raw);
+        tokenizer.tokens.features
     }
 
     /// [`Features::of`] of a mail whose bytes were normalized already
     /// (`message` is `normalize(raw)`): the same tokens, without parsing
     /// the message a second time.
     pub fn of_normalized(raw: &[u8], message: &Message) -> Features {
-        match raw.len() <= MAX_INPUT {
-            true => Features::of_parts(raw, message, false),
-            // `of` reads only the first MAX_INPUT bytes.
-            false => Features::of(raw),
-        }
+        let mut tokenizer = Tokenizer::default();
+        tokenizer.of_normalized(raw, message);
+        tokenizer.tokens.features
     }
 
     /// [`Features::of`] that also keeps each token's text, to show it.
     pub fn named(raw: &[u8]) -> Features {
         let raw = &raw[..raw.len().min(MAX_INPUT)];
-        Features::of_parts(raw, &normalize(raw), true)
+        let mut tokenizer = Tokenizer::default();
+        tokenizer.read(raw, &normalize(raw), true);
+        tokenizer.tokens.features
     }
 
-    fn of_parts(raw: &[u8], message: &Message, named: bool) -> Features {
-        let mut tokens = Tokens {
-            seen: HashSet::with_capacity_and_hasher(512, Default::default()),
-            names: named.then(Vec::new),
-            ..Tokens::default()
-        };
-        header_tokens(message, &headers::fields(raw), &mut tokens);
-        part_tokens(raw, &mut tokens);
-        attachment_tokens(message, &mut tokens);
-        body_tokens(&message.body, &mut tokens);
-        let mut hashes: Vec<u64> = tokens.seen.into_iter().collect();
-        hashes.sort_unstable();
-        let mut names = tokens.names.unwrap_or_default();
-        names.sort_unstable();
-        Features { hashes, names }
-    }
-
-    /// The tokens' hashes, sorted and distinct.
+    /// The tokens' hashes, distinct, in the order they were found.
     pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
         self.hashes.iter().copied()
     }
 
-    /// The tokens with their texts, sorted by hash; empty unless made by
-    /// [`Features::named`].
+    /// The tokens with their texts; empty unless made by [`Features::named`].
     pub fn names(&self) -> impl Iterator<Item = (u64, &str)> {
         self.names.iter().map(|(hash, name)| (*hash, name.as_str()))
     }
@@ -100,6 +83,44 @@ impl Features {
     /// Whether no token was found.
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
+    }
+}
+
+/// Tokenizes one message after another in the same buffers, so a stream
+/// of new mail is tokenized without allocating and freeing them each time.
+#[derive(Default)]
+pub struct Tokenizer {
+    tokens: Tokens,
+    fields: Fields,
+}
+
+impl Tokenizer {
+    /// The [`Features::of`] of `raw`, valid until the next call.
+    pub fn of(&mut self, raw: &[u8]) -> &Features {
+        let raw = &raw[..raw.len().min(MAX_INPUT)];
+        self.read(raw, &normalize(raw), false);
+        &self.tokens.features
+    }
+
+    /// The [`Features::of_normalized`] of `raw`, valid until the next call.
+    pub fn of_normalized(&mut self, raw: &[u8], message: &Message) -> &Features {
+        match raw.len() <= MAX_INPUT {
+            true => self.read(raw, message, false),
+            // `of` reads only the first MAX_INPUT bytes.
+            false => return self.of(raw),
+        }
+        &self.tokens.features
+    }
+
+    fn read(&mut self, raw: &[u8], message: &Message, named: bool) {
+        let tokens = &mut self.tokens;
+        tokens.clear(named);
+        headers::read_fields(raw, &mut self.fields);
+        header_tokens(message, &self.fields, tokens);
+        part_tokens(raw, tokens);
+        attachment_tokens(message, tokens);
+        link_tokens(&message.links, tokens);
+        body_tokens(&message.body, tokens);
     }
 }
 
@@ -140,13 +161,23 @@ impl TokenHash {
 #[derive(Default)]
 struct Tokens {
     seen: HashSet<u64, BuildHasherDefault<KeyHasher>>,
-    names: Option<Vec<(u64, String)>>,
+    features: Features,
+    /// Whether the tokens' texts are kept too.
+    named: bool,
     token: String,
     lower: String,
     suffix: String,
 }
 
 impl Tokens {
+    /// Empties the set for the next message, keeping its room.
+    fn clear(&mut self, named: bool) {
+        self.seen.clear();
+        self.features.hashes.clear();
+        self.features.names.clear();
+        self.named = named;
+    }
+
     fn add(&mut self, token: &str) {
         if !token.is_empty() {
             self.add_hash(token_hash(token), || token.to_owned());
@@ -156,11 +187,11 @@ impl Tokens {
     /// Adds the token whose [`token_hash`] is `hash`; `text` makes its
     /// text, called only when names are kept.
     fn add_hash(&mut self, hash: u64, text: impl FnOnce() -> String) {
-        if self.seen.len() < MAX_FEATURES
-            && self.seen.insert(hash)
-            && let Some(names) = &mut self.names
-        {
-            names.push((hash, text()));
+        if self.features.hashes.len() < MAX_FEATURES && self.seen.insert(hash) {
+            self.features.hashes.push(hash);
+            if self.named {
+                self.features.names.push((hash, text()));
+            }
         }
     }
 
@@ -340,6 +371,21 @@ fn attachment_tokens(message: &Message, tokens: &mut Tokens) {
             tokens.add_prefixed("attachment:ext", extension);
         }
     }
+}
+
+/// Link hosts and paths, and mail domains, of the HTML parts' links: the
+/// text of an HTML mail rarely shows where its links lead.
+fn link_tokens(links: &[String], tokens: &mut Tokens) {
+    let mut lower = std::mem::take(&mut tokens.lower);
+    for link in links {
+        lowercase_into(link, &mut lower);
+        if lower.starts_with("http") || lower.starts_with("www.") {
+            url_tokens(&lower, tokens);
+        } else if let Some(address) = lower.strip_prefix("mailto:") {
+            domain_tokens("email:domain", domain_of(address), tokens);
+        }
+    }
+    tokens.lower = lower;
 }
 
 fn body_tokens(body: &str, tokens: &mut Tokens) {
@@ -721,19 +767,32 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
             "...",
         ];
         for word in words {
-            let mut fast = Tokens {
-                names: Some(Vec::new()),
-                ..Tokens::default()
-            };
-            let mut general = Tokens {
-                names: Some(Vec::new()),
-                ..Tokens::default()
-            };
+            let (mut fast, mut general) = (Tokens::default(), Tokens::default());
+            fast.clear(true);
+            general.clear(true);
             ascii_body_word(word.as_bytes(), &mut fast);
             body_word(word, &mut general);
-            assert_eq!(fast.names, general.names, "{word:?}");
-            assert_eq!(fast.seen, general.seen, "{word:?}");
+            assert_eq!(fast.features, general.features, "{word:?}");
         }
+    }
+
+    #[test]
+    fn links_of_html_parts_give_tokens() {
+        let found = features(
+            "From: a@b.c\nSubject: hi\nMIME-Version: 1.0\n\
+Content-Type: multipart/alternative; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n\
+Click here\n--b\nContent-Type: text/html\n\n<p>Click <a href=\"HTTP://Deals.Example/buy\">here</a>\
+<a href='mailto:sales@shop.example'>mail</a> <img src=\"cid:logo\"></p>\n--b--\n",
+        );
+        for token in [
+            "url:deals.example",
+            "url:path:buy",
+            "url:proto:http",
+            "email:domain:shop.example",
+        ] {
+            assert!(found.iter().any(|t| t == token), "{token} in {found:?}");
+        }
+        assert!(found.iter().all(|t| !t.contains("logo")), "{found:?}");
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct Message {
     /// Plain-text body (HTML converted to text when there is no text part).
     pub body: String,
     pub attachments: Vec<Attachment>,
+    /// Targets of the links and images of the HTML parts (`href`, `src`),
+    /// for the classifiers; not stored.
+    pub links: Vec<String>,
     /// Mailing list id (List-Id without angle brackets), if any.
     pub list_id: Option<String>,
     /// Problems met while reading the message; it is still stored.

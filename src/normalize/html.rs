@@ -1,6 +1,9 @@
 //! HTML to plain text for indexing and display: every tag separates words
 //! (block tags start a new line), script/style/comments are dropped and
-//! character references decoded.
+//! character references decoded. Also the targets of an HTML document's
+//! links, which its text does not show, for the classifiers.
+
+use super::limits::FIELD_LIMIT;
 
 /// Tags after which text continues on a new line.
 const BLOCK_TAGS: &[&str] = &[
@@ -80,6 +83,41 @@ fn push_words(text: &mut String, raw: &str) {
     }
 }
 
+/// The targets of the links and images of an HTML document (the values of
+/// its `href`, `src` and `action` attributes), in order, at most `limit`,
+/// each at most [`FIELD_LIMIT`] bytes.
+pub(super) fn links(html: &str, limit: usize) -> Vec<String> {
+    let bytes = html.as_bytes();
+    let mut links = Vec::new();
+    for equals in memchr::memchr_iter(b'=', bytes) {
+        if links.len() == limit {
+            break;
+        }
+        let name_end = bytes[..equals].trim_ascii_end().len();
+        let name_start = (bytes[..name_end].iter())
+            .rposition(|byte| !byte.is_ascii_alphabetic())
+            .map_or(0, |before| before + 1);
+        let name = &bytes[name_start..name_end];
+        let is_link = ["href", "src", "action"]
+            .iter()
+            .any(|link| name.eq_ignore_ascii_case(link.as_bytes()));
+        let after_blank = name_start > 0 && bytes[name_start - 1].is_ascii_whitespace();
+        if !is_link || !after_blank {
+            continue;
+        }
+        let value = html[equals + 1..].trim_start();
+        let value = match value.as_bytes().first() {
+            Some(&quote @ (b'"' | b'\'')) => value[1..].split(char::from(quote)).next(),
+            _ => value.split(|c: char| c.is_whitespace() || c == '>').next(),
+        };
+        let value = value.unwrap_or_default().trim();
+        if !value.is_empty() {
+            links.push(value[..value.floor_char_boundary(FIELD_LIMIT)].to_owned());
+        }
+    }
+    links
+}
+
 /// Lowercased name of the tag whose inside (between `<` and `>`) is `inner`.
 fn tag_name(inner: &str) -> String {
     inner
@@ -141,7 +179,7 @@ fn numeric_reference(name: &str) -> Option<char> {
 
 #[cfg(test)]
 mod tests {
-    use super::to_text;
+    use super::{links, to_text};
 
     #[test]
     fn tags_separate_words() {
@@ -161,6 +199,25 @@ mod tests {
         let html = "<html><head><style>p {x}</style><script>alert(1)</script></head>\
                     <body><!-- hidden -->Fish &amp; chips&nbsp;&#163;3 &#x20AC;4 &bogus; a&b</body></html>";
         assert_eq!(to_text(html), "Fish & chips £3 €4 &bogus; a&b");
+    }
+
+    #[test]
+    fn finds_link_and_image_targets() {
+        let html = "<a HREF=\"http://a.example/x?y=1\">a</a> <img\nsrc='cid:logo' alt=x>\
+                    <form action=https://b.example/post method=post>\
+                    <p data-href=\"no\" title=\"x=1\">text=more</p><a href = \"\">";
+        assert_eq!(
+            links(html, 10),
+            [
+                "http://a.example/x?y=1",
+                "cid:logo",
+                "https://b.example/post"
+            ]
+        );
+        assert_eq!(links(html, 2).len(), 2);
+        for broken in ["=", " href=", " href=\"", "<a href='x"] {
+            assert!(links(broken, 10).len() <= 1);
+        }
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub const FIELD_LIMIT: usize = 2048;
 /// attachments).
 pub const LIST_LIMIT: usize = 1000;
 
+/// Most link targets kept from the HTML parts of one message.
+pub const LINK_LIMIT: usize = 100;
+
 /// Cuts over-long header-derived values and lists of `message` to the
 /// limits above, with a warning when anything was cut.
 pub(super) fn cap_header_fields(message: &mut Message) {

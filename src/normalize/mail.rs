@@ -7,6 +7,7 @@ use mail_parser::{
 };
 
 use super::body::BodyText;
+use super::limits::LINK_LIMIT;
 use super::text::{self, clean_line, decode_8bit};
 use crate::model::{Attachment, Message};
 
@@ -37,6 +38,12 @@ pub(super) fn extract(raw: &[u8]) -> Option<Message> {
         read_header(header, raw, &mut message);
     }
 
+    for part in part_list(&parsed, &parsed.html_body) {
+        if let PartType::Html(html) = &part.body {
+            let room = LINK_LIMIT - message.links.len();
+            message.links.extend(super::html::links(html, room));
+        }
+    }
     let mut body = BodyText::default();
     let mut has_text_part = false;
     for part in part_list(&parsed, &parsed.text_body) {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use inbox_connector_api::{Batch, Change, SourceKind};
 
 use super::{SyncError, indexer};
+use crate::classify::Tokenizer;
 use crate::index::IndexWriter;
 use crate::model::{Message, MessageId};
 use crate::normalize::normalize_item;
@@ -395,10 +396,11 @@ fn normalize(batch: Batch, classifiers: &Classifiers) -> Normalized {
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(|| {
+                    let mut tokenizer = Tokenizer::default();
                     (part.iter())
                         .map(|&(source, raw)| {
                             let message = normalize_item(source, raw);
-                            let scores = classifiers.scores(source, raw, &message);
+                            let scores = classifiers.scores(source, raw, &message, &mut tokenizer);
                             (message, scores)
                         })
                         .collect::<Vec<_>>()

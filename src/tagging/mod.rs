@@ -18,7 +18,7 @@ mod tests;
 
 use std::sync::Arc;
 
-use crate::classify::{Classifier, Features, ModelError, model_path};
+use crate::classify::{Classifier, ModelError, Tokenizer, model_path};
 use crate::config::{AccountConfig, Config, ConfigError};
 use crate::home::Home;
 use crate::index::Clock;
@@ -230,19 +230,26 @@ impl Tagger {
 
 impl Classifiers {
     /// The scores of a new message (normalized from `raw` into `message`)
-    /// by each classifier, for [`Arrival::scores`].
-    pub fn scores(&self, source: SourceKind, raw: &[u8], message: &Message) -> Scores {
+    /// by each classifier, for [`Arrival::scores`], tokenized in the
+    /// buffers of `tokenizer`.
+    pub fn scores(
+        &self,
+        source: SourceKind,
+        raw: &[u8],
+        message: &Message,
+        tokenizer: &mut Tokenizer,
+    ) -> Scores {
         if self.spam.is_none() && self.learned.is_empty() {
             return Scores::default();
         }
         let features = match source.is_mail() {
-            true => Features::of_normalized(raw, message),
-            false => Features::of(raw),
+            true => tokenizer.of_normalized(raw, message),
+            false => tokenizer.of(raw),
         };
         Scores {
-            spam: (self.spam.as_ref()).map(|spam| spam.score_features(&features)),
+            spam: (self.spam.as_ref()).map(|spam| spam.score_features(features)),
             learned: (self.learned.iter())
-                .map(|(_, model)| model.score_features(&features))
+                .map(|(_, model)| model.score_features(features))
                 .collect(),
         }
     }
