@@ -777,6 +777,22 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
     }
 
     #[test]
+    fn a_reused_tokenizer_gives_what_a_fresh_one_gives() {
+        let words: String = (0..6000).map(|i| format!("w{i} ")).collect();
+        let messages = [
+            format!("Subject: many\nReceived: from a.example ([10.1.2.3])\n\n{words}"),
+            "From: Shop <a@shop.example>\nSubject: short\n\nbuy now".to_owned(),
+            String::new(),
+            "Subject: again\n\nhttp://b.example/x mail me@c.example".to_owned(),
+        ];
+        let mut tokenizer = Tokenizer::default();
+        for raw in &messages {
+            let fresh = Features::of(raw.as_bytes());
+            assert_eq!(tokenizer.of(raw.as_bytes()), &fresh, "{raw:.40}");
+        }
+    }
+
+    #[test]
     fn links_of_html_parts_give_tokens() {
         let found = features(
             "From: a@b.c\nSubject: hi\nMIME-Version: 1.0\n\
