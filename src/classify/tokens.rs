@@ -59,9 +59,8 @@ impl Features {
 
     /// [`Features::of`] that also keeps each token's text, to show it.
     pub fn named(raw: &[u8]) -> Features {
-        let raw = &raw[..raw.len().min(MAX_INPUT)];
         let mut tokenizer = Tokenizer::default();
-        tokenizer.read(raw, &normalize(raw), true);
+        tokenizer.read_raw(raw, true);
         tokenizer.tokens.features
     }
 
@@ -97,8 +96,7 @@ pub struct Tokenizer {
 impl Tokenizer {
     /// The [`Features::of`] of `raw`, valid until the next call.
     pub fn of(&mut self, raw: &[u8]) -> &Features {
-        let raw = &raw[..raw.len().min(MAX_INPUT)];
-        self.read(raw, &normalize(raw), false);
+        self.read_raw(raw, false);
         &self.tokens.features
     }
 
@@ -110,6 +108,12 @@ impl Tokenizer {
             false => return self.of(raw),
         }
         &self.tokens.features
+    }
+
+    /// Normalizes and reads the first [`MAX_INPUT`] bytes of `raw`.
+    fn read_raw(&mut self, raw: &[u8], named: bool) {
+        let raw = &raw[..raw.len().min(MAX_INPUT)];
+        self.read(raw, &normalize(raw), named);
     }
 
     fn read(&mut self, raw: &[u8], message: &Message, named: bool) {
