@@ -60,7 +60,7 @@ pub(super) fn clues<T: Ord>(probabilities: impl Iterator<Item = (T, f64)>) -> Ve
 }
 
 /// Whether a token with this probability is far enough from 0.5 to count.
-fn is_clue(probability: f64) -> bool {
+pub(super) fn is_clue(probability: f64) -> bool {
     (probability - 0.5).abs() >= MIN_STRENGTH
 }
 

@@ -7,6 +7,8 @@
 //!   (`X-Spam-*`, `X-Virus-*`, `X-Bogosity`, ...), which a sender can forge
 //!   and which are missing on mail no filter saw.
 //! - `model`: per-token counts and Robinson's token probability.
+//! - `clue_table`: the probabilities of a trained model's clue tokens in
+//!   one flat table, which scoring reads.
 //! - `combine`: Fisher's chi-square combining of the strongest clues.
 //! - `file`: the versioned, checksummed model file.
 //! - [`eval`]: k-fold cross-validation; [`sources`]: labelled mail on disk.
@@ -14,6 +16,7 @@
 //! Training counts each message once per distinct token, so [`Classifier::untrain`]
 //! of a trained message restores the model exactly (re-tagging).
 
+mod clue_table;
 mod combine;
 pub mod eval;
 mod file;
@@ -23,11 +26,13 @@ pub mod sources;
 mod tokens;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub use file::ModelError;
 pub use tokens::{Features, Tokenizer};
 
 use crate::home::Home;
+use clue_table::ClueTable;
 use model::Model;
 
 /// Scores above this mean "positive" (spam). Measured by cross-validation
@@ -70,9 +75,19 @@ pub fn model_tag(file_name: &str) -> Option<String> {
 
 /// A binary classifier: train it with positive and negative messages, then
 /// [`score`](Classifier::score) new ones.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Classifier {
     model: Model,
+    /// The model's clues for scoring, made on the first score after the
+    /// model was loaded or changed.
+    clues: OnceLock<ClueTable>,
+}
+
+/// Classifiers are equal when their models are.
+impl PartialEq for Classifier {
+    fn eq(&self, other: &Classifier) -> bool {
+        self.model == other.model
+    }
 }
 
 impl Classifier {
@@ -85,6 +100,7 @@ impl Classifier {
     pub fn load(path: &Path) -> Result<Classifier, ModelError> {
         Ok(Classifier {
             model: file::load(path)?,
+            clues: OnceLock::new(),
         })
     }
 
@@ -112,10 +128,11 @@ impl Classifier {
 
     /// [`score`](Classifier::score) of a message tokenized before.
     pub fn score_features(&self, features: &Features) -> f64 {
+        let clues = self.clues.get_or_init(|| ClueTable::of(&self.model));
         combine::score(
             features
                 .hashes()
-                .filter_map(|token| Some((token, self.model.probability(token)?))),
+                .filter_map(|token| Some((token, clues.get(token)?))),
         )
     }
 
@@ -141,22 +158,24 @@ impl Classifier {
 
     /// Learns one raw message as positive (spam) or negative (ham).
     pub fn train(&mut self, raw: &[u8], positive: bool) {
-        self.model.train(&Features::of(raw), positive);
+        self.train_features(&Features::of(raw), positive);
     }
 
     /// [`train`](Classifier::train) with a message tokenized before.
     pub fn train_features(&mut self, features: &Features, positive: bool) {
+        self.clues.take();
         self.model.train(features, positive);
     }
 
     /// Forgets one raw message trained before with the same `positive`;
     /// then [`train`](Classifier::train) it with its new class to re-tag it.
     pub fn untrain(&mut self, raw: &[u8], positive: bool) {
-        self.model.untrain(&Features::of(raw), positive);
+        self.untrain_features(&Features::of(raw), positive);
     }
 
     /// [`untrain`](Classifier::untrain) with a message tokenized before.
     pub fn untrain_features(&mut self, features: &Features, positive: bool) {
+        self.clues.take();
         self.model.untrain(features, positive);
     }
 

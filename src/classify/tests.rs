@@ -126,6 +126,20 @@ fn untrain_restores_the_model_exactly() {
 }
 
 #[test]
+fn scores_after_more_training_use_the_new_counts() {
+    let messages = subset(10);
+    let mut classifier = trained(&messages[1..]);
+    let (file, raw) = &messages[0];
+    let before = classifier.score(raw);
+    classifier.train(raw, file.positive);
+    let after = classifier.score(raw);
+    assert_ne!(after, before);
+    assert_eq!(after, trained(&messages).score(raw));
+    classifier.untrain(raw, file.positive);
+    assert_eq!(classifier.score(raw), before);
+}
+
+#[test]
 fn forged_verdict_headers_do_not_change_the_score() {
     let messages = subset(40);
     let classifier = trained(&messages);
