@@ -182,6 +182,11 @@ impl Tokens {
         self.named = named;
     }
 
+    /// Whether no more tokens are taken from this message.
+    fn is_full(&self) -> bool {
+        self.features.hashes.len() >= MAX_FEATURES
+    }
+
     fn add(&mut self, token: &str) {
         if !token.is_empty() {
             self.add_hash(token_hash(token), || token.to_owned());
@@ -191,7 +196,7 @@ impl Tokens {
     /// Adds the token whose [`token_hash`] is `hash`; `text` makes its
     /// text, called only when names are kept.
     fn add_hash(&mut self, hash: u64, text: impl FnOnce() -> String) {
-        if self.features.hashes.len() < MAX_FEATURES && self.seen.insert(hash) {
+        if !self.is_full() && self.seen.insert(hash) {
             self.features.hashes.push(hash);
             if self.named {
                 self.features.names.push((hash, text()));
@@ -398,38 +403,95 @@ fn body_tokens(body: &str, tokens: &mut Tokens) {
         tokens.add("body:empty");
     }
     if body.is_ascii() {
-        // The same words as `split_whitespace`, without decoding characters.
-        let blank = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-        for word in body.as_bytes().split(blank).filter(|word| !word.is_empty()) {
-            ascii_body_word(word, tokens);
+        ascii_words(body.as_bytes(), tokens);
+        return;
+    }
+    for word in body.split_whitespace() {
+        if tokens.is_full() {
+            return;
         }
-    } else {
-        for word in body.split_whitespace() {
-            match word.is_ascii() {
-                true => ascii_body_word(word.as_bytes(), tokens),
-                false => body_word(word, tokens),
-            }
+        match word.is_ascii() {
+            true => ascii_words(word.as_bytes(), tokens),
+            false => body_word(word, tokens),
         }
     }
 }
 
-/// [`body_word`] of an ASCII word; most words are plain (no address, no
-/// link) and are hashed as they are read, without a copy.
-fn ascii_body_word(word: &[u8], tokens: &mut Tokens) {
-    if may_be_address_or_link(word) {
+/// What [`ascii_words`] needs to know of a byte: a blank,
+const BLANK: u8 = 1;
+/// punctuation that [`trim_punctuation`] takes off the ends of a word,
+const TRIMMED: u8 = 2;
+/// or `@`, `:` or `.`, which may make the word an address or a link.
+const MARK: u8 = 4;
+
+/// The class bits of every byte (non-ASCII bytes have none).
+static BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        let ascii = byte as u8;
+        if ascii.is_ascii_whitespace() || ascii == b'\x0b' {
+            classes[byte] |= BLANK;
+        }
+        if ascii.is_ascii_punctuation() && ascii != b'$' && ascii != b'%' {
+            classes[byte] |= TRIMMED;
+        }
+        if matches!(ascii, b'@' | b':' | b'.') {
+            classes[byte] |= MARK;
+        }
+        byte += 1;
+    }
+    classes
+};
+
+/// Every ASCII byte as [`clean_into`] writes it in a word: lowercase,
+/// controls as `_`.
+static CLEAN_BYTE: [u8; 128] = {
+    let mut clean = [b'_'; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        if (byte as u8).is_ascii_graphic() {
+            clean[byte] = (byte as u8).to_ascii_lowercase();
+        }
+        byte += 1;
+    }
+    clean
+};
+
+/// The body tokens of ASCII text, its words split at ASCII whitespace (as
+/// `split_whitespace` splits ASCII text).
+fn ascii_words(text: &[u8], tokens: &mut Tokens) {
+    let mut rest = text;
+    while !rest.is_empty() && !tokens.is_full() {
+        let mut classes = 0;
+        let length = (rest.iter())
+            .position(|&byte| {
+                let class = BYTE_CLASS[usize::from(byte)];
+                classes |= class;
+                class & BLANK != 0
+            })
+            .unwrap_or(rest.len());
+        if length > 0 {
+            ascii_word(&rest[..length], classes & MARK != 0, tokens);
+        }
+        rest = &rest[(length + 1).min(rest.len())..];
+    }
+}
+
+/// [`body_word`] of an ASCII word, `marked` if it holds a [`MARK`]; most
+/// words are plain (no address, no link) and are hashed as they are read,
+/// without a copy.
+fn ascii_word(word: &[u8], marked: bool, tokens: &mut Tokens) {
+    if marked && may_be_address_or_link(word) {
         // Split at ASCII bytes only, so the word is ASCII text too.
         body_word(std::str::from_utf8(word).unwrap_or_default(), tokens);
         return;
     }
     let word = trim_ascii_punctuation(word);
+    let clean = |&byte: &u8| CLEAN_BYTE[usize::from(byte & 0x7f)];
     match word.len() {
         0..3 => {}
         3..=LONG_WORD => {
-            // `clean_into` of a word without blanks: lowercase, controls as `_`.
-            let clean = |&byte: &u8| match byte.is_ascii_graphic() {
-                true => byte.to_ascii_lowercase(),
-                false => b'_',
-            };
             let mut hash = TokenHash::new();
             word.iter().map(clean).for_each(|byte| hash.push(byte));
             let text = || word.iter().map(clean).map(char::from).collect();
@@ -770,14 +832,23 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
             "http:/x",
             "...",
         ];
+        let general = |words: &mut dyn Iterator<Item = &str>| {
+            let mut tokens = Tokens::default();
+            tokens.clear(true);
+            words.for_each(|word| body_word(word, &mut tokens));
+            tokens.features
+        };
+        let fast = |text: &str| {
+            let mut tokens = Tokens::default();
+            tokens.clear(true);
+            ascii_words(text.as_bytes(), &mut tokens);
+            tokens.features
+        };
         for word in words {
-            let (mut fast, mut general) = (Tokens::default(), Tokens::default());
-            fast.clear(true);
-            general.clear(true);
-            ascii_body_word(word.as_bytes(), &mut fast);
-            body_word(word, &mut general);
-            assert_eq!(fast.features, general.features, "{word:?}");
+            assert_eq!(fast(word), general(&mut std::iter::once(word)), "{word:?}");
         }
+        let text = words.join(" \t\r\n\x0b\x0c ");
+        assert_eq!(fast(&text), general(&mut text.split_whitespace()));
     }
 
     #[test]
