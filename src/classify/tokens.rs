@@ -216,15 +216,25 @@ impl Tokens {
     /// Adds `prefix:value` with `value` [cleaned](clean_into), unless the
     /// cleaned value is empty.
     fn add_prefixed(&mut self, prefix: &str, value: &str) {
+        let value = bounded(value);
+        if value.is_empty() {
+            return;
+        }
+        if value.bytes().all(|byte| byte.is_ascii_graphic()) {
+            // Most values: hashed as they are read, without a copy.
+            let mut hash = TokenHash::new();
+            let lowercase = value.bytes().map(|byte| byte.to_ascii_lowercase());
+            (prefix.bytes().chain([b':']).chain(lowercase)).for_each(|byte| hash.push(byte));
+            let text = || format!("{prefix}:{}", value.to_ascii_lowercase());
+            self.add_hash(hash.finish(), text);
+            return;
+        }
         let mut token = std::mem::take(&mut self.token);
         token.clear();
         token.push_str(prefix);
         token.push(':');
-        let start = token.len();
         clean_into(value, &mut token);
-        if token.len() > start {
-            self.add(&token);
-        }
+        self.add(&token);
         self.token = token;
     }
 
@@ -312,12 +322,13 @@ fn subject_tokens(subject: &str, tokens: &mut Tokens) {
 fn received_tokens(value: &str, tokens: &mut Tokens) {
     let separator = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ';');
     for word in value.split(separator) {
-        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         // Addresses and host names have dots; most words of the field don't.
         if !word.as_bytes().contains(&b'.') {
             continue;
         }
-        if let Some(octets) = ipv4(word) {
+        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let digit_first = word.starts_with(|c: char| c.is_ascii_digit());
+        if let Some(octets) = digit_first.then(|| ipv4(word)).flatten() {
             let [a, b, c, _] = octets;
             for octets in [&[a, b][..], &[a, b, c]] {
                 tokens.add_built(|token| {
@@ -705,8 +716,7 @@ fn trim_ascii_punctuation(word: &[u8]) -> &[u8] {
 /// Appends the token-safe, bounded form of `text` to `into`: lowercase, no
 /// whitespace or control characters, at most 64 bytes of `text`.
 fn clean_into(text: &str, into: &mut String) {
-    let text = text.trim();
-    let text = &text[..text.floor_char_boundary(64)];
+    let text = bounded(text);
     if text.bytes().all(|byte| byte.is_ascii_graphic()) {
         let start = into.len();
         into.push_str(text);
@@ -721,6 +731,12 @@ fn clean_into(text: &str, into: &mut String) {
         }
     });
     into.extend(safe.flat_map(char::to_lowercase));
+}
+
+/// The part of `text` that [`clean_into`] keeps: trimmed, its first 64 bytes.
+fn bounded(text: &str) -> &str {
+    let text = text.trim();
+    &text[..text.floor_char_boundary(64)]
 }
 
 /// `skip:<first character>:<length in tens>`: the token of a word too long
