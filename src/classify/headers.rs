@@ -114,7 +114,7 @@ pub(super) fn read_fields(raw: &[u8], fields: &mut Fields) {
 
 /// The lines of `raw` without their `\n`, as `raw.split(|&b| b == b'\n')`
 /// gives them, found with `memchr`.
-pub(super) fn lines(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn lines(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(raw);
     std::iter::from_fn(move || {
         let text = rest?;

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub use file::ModelError;
+pub(crate) use headers::lines;
 pub use tokens::{Features, Tokenizer};
 
 use crate::home::Home;

@@ -8,11 +8,7 @@
 //! [`Features::named`] (for explanations) keeps the text too, so scoring new
 //! mail allocates nothing per word.
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
 use super::headers::{self, Fields};
-use super::model::KeyHasher;
 use crate::model::Message;
 use crate::normalize::normalize;
 
@@ -160,11 +156,68 @@ impl TokenHash {
     }
 }
 
+/// Slots of a [`TokenSet`]: a power of two, well above [`MAX_FEATURES`].
+const SET_SLOTS: usize = 8192;
+
+/// The token hashes seen in one message: open addressing with linear
+/// probing in a table made once per tokenizer. Emptied by clearing only
+/// the slots its tokens took, so a short message costs little.
+struct TokenSet {
+    /// Hash 0 marks an empty slot...
+    slots: Box<[u64; SET_SLOTS]>,
+    /// ...so whether the set holds hash 0 is kept here.
+    zero: bool,
+}
+
+impl Default for TokenSet {
+    fn default() -> TokenSet {
+        TokenSet {
+            slots: Box::new([0; SET_SLOTS]),
+            zero: false,
+        }
+    }
+}
+
+impl TokenSet {
+    /// Adds `hash`; `false` if the set held it already. The set must hold
+    /// fewer than [`SET_SLOTS`] hashes.
+    fn insert(&mut self, hash: u64) -> bool {
+        if hash == 0 {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        let mut at = hash as usize % SET_SLOTS;
+        loop {
+            match self.slots[at] {
+                0 => {
+                    self.slots[at] = hash;
+                    return true;
+                }
+                slot if slot == hash => return false,
+                _ => at = (at + 1) % SET_SLOTS,
+            }
+        }
+    }
+
+    /// Empties the set, which holds exactly `hashes`, inserted in that
+    /// order. Taking them out newest first keeps every probe path whole:
+    /// a hash's path only crossed the slots of hashes inserted before it.
+    fn clear(&mut self, hashes: &[u64]) {
+        self.zero = false;
+        for &hash in hashes.iter().rev().filter(|&&hash| hash != 0) {
+            let mut at = hash as usize % SET_SLOTS;
+            while self.slots[at] != hash {
+                at = (at + 1) % SET_SLOTS;
+            }
+            self.slots[at] = 0;
+        }
+    }
+}
+
 /// A set of distinct tokens, capped at [`MAX_FEATURES`], with scratch
 /// space so building a token allocates nothing.
 #[derive(Default)]
 struct Tokens {
-    seen: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    seen: TokenSet,
     features: Features,
     /// Whether the tokens' texts are kept too.
     named: bool,
@@ -176,7 +229,7 @@ struct Tokens {
 impl Tokens {
     /// Empties the set for the next message, keeping its room.
     fn clear(&mut self, named: bool) {
-        self.seen.clear();
+        self.seen.clear(&self.features.hashes);
         self.features.hashes.clear();
         self.features.names.clear();
         self.named = named;
@@ -865,6 +918,20 @@ Click https://deals.example/buy?id=123 or write to sales@deals.example now, supe
         }
         let text = words.join(" \t\r\n\x0b\x0c ");
         assert_eq!(fast(&text), general(&mut text.split_whitespace()));
+    }
+
+    #[test]
+    fn the_token_set_empties_around_collisions() {
+        let slots = SET_SLOTS as u64;
+        // Three hashes for one slot, one for the next, and hash 0.
+        let hashes = [7, 7 + slots, 8, 7 + 2 * slots, 0];
+        let mut set = TokenSet::default();
+        for _ in 0..2 {
+            assert!(hashes.iter().all(|&hash| set.insert(hash)));
+            assert!(hashes.iter().all(|&hash| !set.insert(hash)));
+            set.clear(&hashes);
+            assert!(set.slots.iter().all(|&slot| slot == 0) && !set.zero);
+        }
     }
 
     #[test]

@@ -353,12 +353,10 @@ impl Work {
             return Ok(Relation::default());
         }
         let earlier = users.written_to.get(sender).copied().unwrap_or(0);
-        let references: Vec<String> = (message.in_reply_to.iter())
-            .chain(&message.references)
-            .cloned()
-            .collect();
         let sent = self.sent_by_user()?;
-        let replied_in_thread = references.iter().any(|id| sent.contains(id));
+        let replied_in_thread = (message.in_reply_to.iter())
+            .chain(&message.references)
+            .any(|id| sent.contains(id));
         Ok(Relation {
             wrote_to: self.store.written_to(sender)? + earlier,
             replied_in_thread,

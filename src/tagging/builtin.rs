@@ -3,6 +3,7 @@
 //! tag comes with what triggered it, for `inbox explain`.
 
 use super::{Arrival, Builtins, Candidate};
+use crate::classify::lines;
 use crate::model::{Attachment, Message, SourceKind};
 use crate::store::TagOrigin;
 
@@ -82,10 +83,12 @@ pub fn list_tag(message: &Message) -> Option<String> {
 /// List-Unsubscribe, `Precedence: bulk|list|junk`, or `Auto-Submitted`
 /// other than `no`.
 pub fn bulk_header(source: SourceKind, raw: &[u8]) -> Option<String> {
+    const NAMES: [&[u8]; 3] = [b"list-unsubscribe", b"precedence", b"auto-submitted"];
     if source == SourceKind::X {
         return None;
     }
-    header_fields(raw).find_map(|(name, value)| {
+    let wanted = |name: &[u8]| NAMES.iter().any(|wanted| name.eq_ignore_ascii_case(wanted));
+    header_fields(raw, wanted).find_map(|(name, value)| {
         let first = value.trim().split([';', ' ', '\t']).next().unwrap_or("");
         let bulk = if name.eq_ignore_ascii_case(b"list-unsubscribe") {
             !value.trim().is_empty()
@@ -93,10 +96,8 @@ pub fn bulk_header(source: SourceKind, raw: &[u8]) -> Option<String> {
             ["bulk", "list", "junk"]
                 .iter()
                 .any(|kind| first.eq_ignore_ascii_case(kind))
-        } else if name.eq_ignore_ascii_case(b"auto-submitted") {
-            !first.is_empty() && !first.eq_ignore_ascii_case("no")
         } else {
-            false
+            !first.is_empty() && !first.eq_ignore_ascii_case("no")
         };
         bulk.then(|| format!("{}: {}", String::from_utf8_lossy(name), value.trim()))
     })
@@ -124,25 +125,31 @@ fn is_real(part: &Attachment) -> bool {
     named || !(kind.starts_with("text/") || kind.starts_with("image/"))
 }
 
-/// The header fields of a raw mail (name, unfolded value), up to the first
-/// empty line and at most [`HEADER_LIMIT`] bytes.
-fn header_fields(raw: &[u8]) -> impl Iterator<Item = (&[u8], String)> {
+/// The header fields of a raw mail (name, unfolded value) whose names
+/// `wanted` accepts, up to the first empty line and at most
+/// [`HEADER_LIMIT`] bytes; the values of other fields are not decoded.
+fn header_fields<'a>(
+    raw: &'a [u8],
+    wanted: impl Fn(&[u8]) -> bool + 'a,
+) -> impl Iterator<Item = (&'a [u8], String)> {
     let head = &raw[..raw.len().min(HEADER_LIMIT)];
-    let mut lines = head
-        .split(|&byte| byte == b'\n')
+    let mut lines = lines(head)
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .take_while(|line| !line.is_empty())
         .peekable();
+    let continuation = |next: &&[u8]| next.starts_with(b" ") || next.starts_with(b"\t");
     std::iter::from_fn(move || {
         loop {
             let line = lines.next()?;
             let Some(colon) = line.iter().position(|&byte| byte == b':') else {
                 continue;
             };
+            if !wanted(&line[..colon]) {
+                while lines.next_if(continuation).is_some() {}
+                continue;
+            }
             let mut value = String::from_utf8_lossy(&line[colon + 1..]).into_owned();
-            while let Some(next) =
-                lines.next_if(|next| next.starts_with(b" ") || next.starts_with(b"\t"))
-            {
+            while let Some(next) = lines.next_if(continuation) {
                 value.push(' ');
                 value.push_str(&String::from_utf8_lossy(next));
             }
