@@ -97,6 +97,7 @@ pub fn bulk_header(source: SourceKind, raw: &[u8]) -> Option<String> {
                 .iter()
                 .any(|kind| first.eq_ignore_ascii_case(kind))
         } else {
+            // Auto-Submitted, the one other field read.
             !first.is_empty() && !first.eq_ignore_ascii_case("no")
         };
         bulk.then(|| format!("{}: {}", String::from_utf8_lossy(name), value.trim()))
