@@ -253,11 +253,12 @@ fn clues_are_the_strongest_known_tokens() {
 
 #[test]
 fn tokens_of_a_message_normalized_before_are_those_of_its_bytes() {
+    let mut tokenizer = Tokenizer::default();
     for (file, raw) in subset(100) {
         let message = crate::normalize::normalize(&raw);
         assert_eq!(
-            Features::of_normalized(&raw, &message),
-            Features::of(&raw),
+            tokenizer.of_normalized(&raw, &message),
+            &Features::of(&raw),
             "{}",
             file.name
         );

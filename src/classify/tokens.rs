@@ -44,15 +44,6 @@ impl Features {
         tokenizer.tokens.features
     }
 
-    /// [`Features::of`] of a mail whose bytes were normalized already
-    /// (`message` is `normalize(raw)`): the same tokens, without parsing
-    /// the message a second time.
-    pub fn of_normalized(raw: &[u8], message: &Message) -> Features {
-        let mut tokenizer = Tokenizer::default();
-        tokenizer.of_normalized(raw, message);
-        tokenizer.tokens.features
-    }
-
     /// [`Features::of`] that also keeps each token's text, to show it.
     pub fn named(raw: &[u8]) -> Features {
         let mut tokenizer = Tokenizer::default();
@@ -96,7 +87,9 @@ impl Tokenizer {
         &self.tokens.features
     }
 
-    /// The [`Features::of_normalized`] of `raw`, valid until the next call.
+    /// The [`Features::of`] of a mail whose bytes were normalized already
+    /// (`message` is `normalize(raw)`): the same tokens, without parsing
+    /// the message a second time; valid until the next call.
     pub fn of_normalized(&mut self, raw: &[u8], message: &Message) -> &Features {
         match raw.len() <= MAX_INPUT {
             true => self.read(raw, message, false),
