@@ -44,7 +44,12 @@ pub fn imap_connector(
             entry: account.vault_entry.clone(),
             field: "password",
         })?;
-    Ok(ImapConnector::new(ImapSettings {
+    Ok(ImapConnector::new(imap_settings(account, password)))
+}
+
+/// The connector's settings of an IMAP account.
+fn imap_settings(account: &ImapAccount, password: SecretString) -> ImapSettings {
+    ImapSettings {
         host: account.host.clone(),
         port: account.port,
         tls: match account.tls {
@@ -57,7 +62,7 @@ pub fn imap_connector(
         tls_ca_file: account.tls_ca_file.clone(),
         include: account.include.clone(),
         exclude: account.exclude.clone(),
-    }))
+    }
 }
 
 /// Why an X account cannot be set up.
@@ -173,5 +178,38 @@ impl TokenStore for VaultTokenStore {
             vault.set(&self.entry, field, SecretString::from(value.as_str()));
         }
         vault.save().map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AccountConfig, Config};
+
+    /// Dovecot and Gmail list Trash at the top; Cyrus and Courier list
+    /// every folder under `INBOX/`.
+    #[test]
+    fn the_readme_example_leaves_out_trash_on_every_server() {
+        let readme = include_str!("../README.md");
+        let example = (readme.split("```toml\n").nth(1))
+            .and_then(|rest| rest.split("\n```").next())
+            .expect("README shows a config.toml");
+        let config: Config = toml::from_str(example).expect("the README's example is valid");
+        let Some(AccountConfig::Imap(work)) = config.accounts.get("work") else {
+            panic!("the README's example has the IMAP account `work`");
+        };
+        let settings = imap_settings(work, SecretString::from("unused"));
+        for trash in ["Trash", "INBOX/Trash"] {
+            assert!(!settings.wants_folder(trash), "{trash} is synced");
+        }
+        for kept in [
+            "INBOX",
+            "INBOX/Work",
+            "Sent",
+            "INBOX/Sent",
+            "Projects/Trash talk",
+        ] {
+            assert!(settings.wants_folder(kept), "{kept} is left out");
+        }
     }
 }

@@ -1,4 +1,6 @@
-//! `erase`: deletes messages for good. The store's rows go first (with
+//! `erase`: deletes messages for good, once the caller confirmed how many:
+//! a call without `confirm` only says what would go, and one whose count no
+//! longer matches erases nothing. The store's rows go first (with
 //! tombstones), then the index documents; then [`make_unrecoverable`]
 //! rewrites the index segments and the store file so no file of the data
 //! directory keeps their bytes. With `remote`, the server copies go first
@@ -36,9 +38,19 @@ pub(super) fn erase(api: &Api, params: &EraseParams) -> Result<EraseResultDto, A
             ));
         }
     };
-    if params.dry_run {
-        let documents = api.index.count(&query)? as u64;
-        return Ok(result(store.erasure_of(&ids)?, documents, true));
+    let matching = store.erasure_of(&ids)?;
+    match params.confirm {
+        None => {
+            let documents = api.index.count(&query)? as u64;
+            return Ok(result(matching, documents, true));
+        }
+        Some(confirmed) if confirmed != matching.messages => {
+            return Err(ApiError::EraseCountChanged {
+                confirmed,
+                matching: matching.messages,
+            });
+        }
+        Some(_) => {}
     }
     if !params.remote {
         return erase_ids(api, &mut store, &ids);

@@ -18,6 +18,12 @@ pub enum ApiError {
     /// The parameters are inconsistent (e.g. no tag change given).
     #[error("{0}")]
     InvalidParams(String),
+    /// `erase` was confirmed for another number of messages than match now.
+    #[error(
+        "erase was confirmed for {confirmed} messages but {matching} match: nothing was erased; \
+         call erase without `confirm` to see what matches now, then confirm that count"
+    )]
+    EraseCountChanged { confirmed: u64, matching: u64 },
     #[error("no message with id {0} (ids are printed by `inbox search`)")]
     NoSuchMessage(i64),
     #[error("cannot create the data directory {}: {source}", path.display())]

@@ -71,9 +71,9 @@ pub trait Methods {
     fn set_flags(&self, params: &SetFlagsParams) -> Result<FlagsResultDto, ApiError>;
     /// Configured accounts and accounts holding messages, by name.
     fn list_accounts(&self) -> Result<Vec<AccountDto>, ApiError>;
-    /// Deletes messages for good (store rows, index documents, and every
-    /// old copy of their bytes in the data directory), or with `dry_run`
-    /// says what would go.
+    /// Says what would go; with `confirm` equal to the number of messages
+    /// that match, deletes them for good (store rows, index documents, and
+    /// every old copy of their bytes in the data directory).
     fn erase(&self, params: &EraseParams) -> Result<EraseResultDto, ApiError>;
     /// Erases (locally) the messages older than their account's retention,
     /// or with `dry_run` lists them.

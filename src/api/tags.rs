@@ -8,7 +8,7 @@ use super::search::parse_query;
 use super::{Api, ApiError};
 use crate::index::query::{Flag, KeywordField};
 use crate::index::{Query, Sort};
-use crate::model::MessageId;
+use crate::model::{MessageId, is_tag_name};
 use crate::rpc::dto::{FlagsResultDto, TagCountDto, TagResultDto};
 use crate::rpc::requests::{SetFlagsParams, TagParams};
 use crate::store::{TagChange, TagOrigin};
@@ -51,9 +51,10 @@ pub(super) fn list_tags(api: &Api) -> Result<Vec<TagCountDto>, ApiError> {
 
 pub(super) fn tag(api: &Api, params: &TagParams) -> Result<TagResultDto, ApiError> {
     for tag in params.add.iter().chain(&params.remove) {
-        if tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if !is_tag_name(tag) {
             return Err(ApiError::InvalidParams(format!(
-                "invalid tag {tag:?}: a tag is a non-empty name without spaces"
+                "invalid tag {tag:?}: a tag is a non-empty name without spaces, \
+                 control or text direction characters"
             )));
         }
     }

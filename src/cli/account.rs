@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::authorize::AuthorizeArgs;
+use super::format::visible_line;
 use super::unlock::{VaultAccess, prompt_secret};
 use super::{open_index, open_store};
 use crate::accounts::imap_connector;
@@ -341,12 +342,14 @@ fn test(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<Exi
         imap.user,
         account.describe()
     );
-    println!("capabilities: {}", info.capabilities.join(" "));
+    let capabilities = info.capabilities.join(" ");
+    println!("capabilities: {}", visible_line(&capabilities));
     println!("{} folders to sync:", info.folders.len());
     for folder in &info.folders {
+        let name = visible_line(&folder.name);
         match &folder.special_use {
-            Some(special) => println!("  {} ({special})", folder.name),
-            None => println!("  {}", folder.name),
+            Some(special) => println!("  {name} ({})", visible_line(special)),
+            None => println!("  {name}"),
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -367,14 +370,16 @@ fn test_x(config: &Config, access: &VaultAccess, name: &str) -> anyhow::Result<E
     let handle = me
         .username
         .map_or(me.id.clone(), |username| format!("@{username}"));
+    let (handle, id) = (visible_line(&handle), visible_line(&me.id));
     match me.name {
         Some(display) => println!(
-            "{name}: signed in to {} as {handle} ({display}), user id {}",
-            x.api_base, me.id
+            "{name}: signed in to {} as {handle} ({}), user id {id}",
+            x.api_base,
+            visible_line(&display)
         ),
         None => println!(
-            "{name}: signed in to {} as {handle}, user id {}",
-            x.api_base, me.id
+            "{name}: signed in to {} as {handle}, user id {id}",
+            x.api_base
         ),
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,6 @@
 //! `inbox erase QUERY` and `inbox erase --thread ID`: says what will go,
-//! asks, then erases through the API (the daemon's when it runs); with
-//! `--remote`, the server copies are deleted first.
+//! asks, then erases through the API (the daemon's when it runs), confirming
+//! the count it showed; with `--remote`, the server copies are deleted first.
 
 use std::process::ExitCode;
 
@@ -12,9 +12,10 @@ use std::sync::Arc;
 use inbox_vault::Vault;
 
 use super::account::confirm;
+use super::format::visible_line;
 use super::search::{answer, connect};
 use super::unlock::VaultAccess;
-use crate::api::{Api, Methods};
+use crate::api::{Api, ApiError, Methods};
 use crate::config::Config;
 use crate::daemon::VaultSource;
 use crate::home::Home;
@@ -48,8 +49,8 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
     let mut params = EraseParams {
         query,
         thread: args.thread,
-        dry_run: true,
-        remote: false,
+        confirm: None,
+        remote: args.remote,
     };
     let api = match args.remote {
         true => connect_with_vault(home)?,
@@ -73,9 +74,16 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
     if !args.yes {
         confirm("Erase them?")?;
     }
-    params.dry_run = false;
-    params.remote = args.remote;
-    let Some(done) = answer(api.erase(&params))? else {
+    params.confirm = Some(preview.messages);
+    let done = match api.erase(&params) {
+        Err(ApiError::EraseCountChanged { matching, .. }) => bail!(
+            "{matching} messages match now, not the {} shown: nothing was erased; \
+             run the command again to see what it would erase",
+            preview.messages
+        ),
+        result => answer(result)?,
+    };
+    let Some(done) = done else {
         return Ok(ExitCode::from(2));
     };
     println!(
@@ -99,7 +107,8 @@ pub(super) fn run(home: &Home, args: &EraseArgs) -> anyhow::Result<ExitCode> {
         remote.kept.len()
     );
     for kept in &remote.kept {
-        eprintln!("  {} ({}): {}", kept.id, kept.account, kept.reason);
+        let (account, reason) = (visible_line(&kept.account), visible_line(&kept.reason));
+        eprintln!("  {} ({account}): {reason}", kept.id);
     }
     Ok(ExitCode::FAILURE)
 }
@@ -130,7 +139,7 @@ fn describe(outcome: &EraseResultDto) -> String {
     let accounts: Vec<String> = outcome
         .accounts
         .iter()
-        .map(|count| format!("{}: {}", count.account, count.messages))
+        .map(|count| format!("{}: {}", visible_line(&count.account), count.messages))
         .collect();
     let noun = if outcome.messages == 1 {
         "message"

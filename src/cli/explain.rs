@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use super::format::visible_line;
 use super::search::connect;
 use crate::home::Home;
 use crate::rpc::explain_dto::{ExplanationDto, TagExplanationDto, VerdictDto};
@@ -28,7 +29,7 @@ fn render(explanation: &ExplanationDto) -> String {
         out.push_str("  no tags\n");
     }
     for tag in &explanation.tags {
-        let _ = writeln!(out, "  {}: {}", tag.tag, origin(tag));
+        let _ = writeln!(out, "  {}: {}", visible_line(&tag.tag), origin(tag));
         if let Some(verdict) = &tag.classifier {
             verdict_lines(&mut out, verdict, "now");
         }
@@ -49,7 +50,7 @@ fn render(explanation: &ExplanationDto) -> String {
                 importance.score, importance.threshold
             );
             for reason in &importance.reasons {
-                let _ = writeln!(out, "    {reason}");
+                let _ = writeln!(out, "    {}", visible_line(reason));
             }
         }
         None => out.push_str("importance: not computed yet (`inbox importance update`)\n"),
@@ -57,9 +58,9 @@ fn render(explanation: &ExplanationDto) -> String {
     out
 }
 
-/// Where one tag came from, in words.
+/// Where one tag came from, in words, made visible.
 fn origin(tag: &TagExplanationDto) -> String {
-    match tag.origin.as_str() {
+    let text = match tag.origin.as_str() {
         "flag" => "a message flag (from its source, or set by you)".into(),
         "user" => "set by you".into(),
         "builtin" => format!(
@@ -77,7 +78,8 @@ fn origin(tag: &TagExplanationDto) -> String {
         }
         "classifier" => format!("learned, score {:.4}", tag.score.unwrap_or(0.5)),
         _ => "unknown (set before inbox recorded where tags come from)".into(),
-    }
+    };
+    visible_line(&text).into_owned()
 }
 
 fn verdict_lines(out: &mut String, verdict: &VerdictDto, label: &str) {
@@ -87,6 +89,11 @@ fn verdict_lines(out: &mut String, verdict: &VerdictDto, label: &str) {
         verdict.score, verdict.threshold
     );
     for clue in &verdict.tokens {
-        let _ = writeln!(out, "      {:.4}  {}", clue.probability, clue.token);
+        let _ = writeln!(
+            out,
+            "      {:.4}  {}",
+            clue.probability,
+            visible_line(&clue.token)
+        );
     }
 }

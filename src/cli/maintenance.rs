@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::format::visible_line;
 use super::{open_index, open_store, open_store_for_reading};
 use crate::home::Home;
 use crate::sync;
@@ -48,19 +49,20 @@ pub(super) fn stats(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
     println!("store         {}", mib(store_bytes));
     println!("index         {}", mib(index_bytes));
     for (name, kind, count) in &stats.accounts {
-        println!("account {name} ({kind}): {count} messages");
+        let (name_shown, kind) = (visible_line(name), visible_line(kind));
+        println!("account {name_shown} ({kind}): {count} messages");
         for (_, folder, count) in stats
             .folders
             .iter()
             .filter(|(account, _, _)| account == name)
         {
-            println!("  {count:>8}  {folder}");
+            println!("  {count:>8}  {}", visible_line(folder));
         }
     }
     if !stats.tags.is_empty() {
         println!("tags");
         for (tag, count) in &stats.tags {
-            println!("  {count:>8}  {tag}");
+            println!("  {count:>8}  {}", visible_line(tag));
         }
     }
     Ok(ExitCode::SUCCESS)

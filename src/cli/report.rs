@@ -1,5 +1,5 @@
 //! How a failed command is told: the error and its causes on one line, each
-//! said once, and what to do when the disk is full.
+//! said once, control characters shown, and what to do when the disk is full.
 
 use std::io;
 
@@ -25,7 +25,8 @@ pub(super) fn describe(error: &anyhow::Error) -> String {
     if is_disk_full(error) {
         text.push_str(DISK_FULL_ADVICE);
     }
-    text
+    // A cause may quote a server or a message.
+    super::format::visible_text(&text).into_owned()
 }
 
 /// Whether a cause is "no space left on device": an I/O error, SQLite's

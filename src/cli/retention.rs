@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use super::format::visible_line;
 use super::search::{answer, connect};
 use crate::home::Home;
 use crate::rpc::dto::SummaryDto;
@@ -57,5 +58,10 @@ fn line(message: &SummaryDto) -> String {
         .and_then(|date| date.get(..10))
         .unwrap_or("----------");
     let subject = message.subject.as_deref().unwrap_or("(no subject)");
-    format!("{date}  {}  {}  {subject}", message.account, message.id)
+    format!(
+        "{date}  {}  {}  {}",
+        visible_line(&message.account),
+        message.id,
+        visible_line(subject)
+    )
 }

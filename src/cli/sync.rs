@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use super::format::visible_line;
 use super::progress::Bar;
 use super::unlock::VaultAccess;
 use super::{open_index, open_store};
@@ -154,6 +155,8 @@ impl WatchObserver for Printer {
 
     fn failed(&self, account: &str, error: &SyncError, next: AfterFailure<'_>) {
         let account = self.prefix(account);
+        // The error may quote the server.
+        let error = visible_line(&error.to_string()).into_owned();
         match next {
             AfterFailure::Retry(delay) if self.timestamps => eprintln!(
                 "inbox: {account}: {error}; retrying in {} s",

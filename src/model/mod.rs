@@ -80,3 +80,25 @@ impl Message {
         addresses
     }
 }
+
+/// Whether `c` sets the direction text is shown in (embeddings, overrides,
+/// isolates and the direction marks): on a terminal it can make text read
+/// as something else (`exe.pdf` shown as `fdp.exe`).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Whether `c` may be part of a tag name: not white space, a control
+/// character or a bidirectional formatting character.
+pub fn is_tag_char(c: char) -> bool {
+    !(c.is_whitespace() || c.is_control() || is_bidi_control(c))
+}
+
+/// Whether `name` can be a tag: one word of [`is_tag_char`] characters.
+/// Tags set by the user, by rules and by the built-in taggers all follow it.
+pub fn is_tag_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_tag_char)
+}

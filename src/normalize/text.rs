@@ -32,12 +32,15 @@ pub(super) fn clean_line(text: &str) -> Option<String> {
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
-/// A message id without surrounding whitespace and angle brackets.
+/// A message id without angle brackets and without any white space: a
+/// folded id is unfolded, and the blanks old mailers put between its words
+/// (`<a. b@x>`) are not part of it.
 pub(super) fn bare_id(id: &str) -> Option<String> {
     let id = id.trim();
     let id = id.strip_prefix('<').unwrap_or(id);
-    let id = id.strip_suffix('>').unwrap_or(id).trim();
-    (!id.is_empty()).then(|| id.to_owned())
+    let id = id.strip_suffix('>').unwrap_or(id);
+    let id: String = id.chars().filter(|c| !c.is_whitespace()).collect();
+    (!id.is_empty()).then_some(id)
 }
 
 /// The ids held by a parsed id header (`Message-ID`, `References`, ...).

@@ -212,7 +212,7 @@ pub struct TagResultDto {
     pub changed: u64,
 }
 
-/// The outcome of `erase` (with `dry_run`: what it would erase).
+/// The outcome of `erase` (with `dry_run`, when not confirmed: what it would erase).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EraseResultDto {
     /// Messages erased.

@@ -299,7 +299,7 @@ pub const METHODS: &[MethodSpec] = &[
     MethodSpec {
         method: Method::Erase,
         name: "erase",
-        summary: "Delete for good the messages matching `query`, or the thread of message `thread` (exactly one): store rows, index documents, and every old copy of their bytes in the data directory",
+        summary: "Delete for good the messages matching `query`, or the thread of message `thread` (exactly one): store rows, index documents, and every old copy of their bytes in the data directory. Without `confirm`, only say what would go; with `confirm` other than the count that matches, erase nothing (Invalid params, data {confirm, matching})",
         params: &[
             param(
                 "query",
@@ -314,10 +314,10 @@ pub const METHODS: &[MethodSpec] = &[
                 "any message of the thread to erase, instead of a query",
             ),
             param(
-                "dry_run",
-                ParamType::Boolean,
+                "confirm",
+                ParamType::Integer,
                 false,
-                "only say what would be erased (default false)",
+                "the number of messages a call without `confirm` reported; erases only if exactly that many match",
             ),
             param(
                 "remote",
@@ -597,6 +597,11 @@ impl From<ApiError> for RpcError {
                 }))
             }
             ApiError::InvalidParams(message) => RpcError::invalid_params(message),
+            ApiError::EraseCountChanged {
+                confirmed,
+                matching,
+            } => RpcError::invalid_params(&error)
+                .with_data(json!({"confirm": confirmed, "matching": matching})),
             ApiError::NoSuchMessage(id) => {
                 RpcError::app(NOT_FOUND, error.to_string()).with_data(json!({ "id": id }))
             }

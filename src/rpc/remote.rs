@@ -121,6 +121,17 @@ fn api_error(error: RpcError) -> ApiError {
     {
         return ApiError::NoSuchMessage(id);
     }
+    if error.code == INVALID_PARAMS
+        && let (Some(confirmed), Some(matching)) = (
+            field("confirm").and_then(Value::as_u64),
+            field("matching").and_then(Value::as_u64),
+        )
+    {
+        return ApiError::EraseCountChanged {
+            confirmed,
+            matching,
+        };
+    }
     if error.code == INVALID_PARAMS {
         let query = field("query").and_then(Value::as_str);
         let column = field("column").and_then(Value::as_u64);

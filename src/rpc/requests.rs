@@ -139,8 +139,9 @@ pub struct SetFlagsParams {
 }
 
 /// `erase`: deletes for good the messages matching a query, or the thread
-/// of a message (exactly one of the two); with `dry_run`, only says what
-/// would go; with `remote`, deletes the server copies first.
+/// of a message (exactly one of the two), once confirmed: without
+/// `confirm` it only says what would go; with `remote`, it deletes the
+/// server copies first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EraseParams {
@@ -149,8 +150,10 @@ pub struct EraseParams {
     /// Any message of the thread to erase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<i64>,
-    #[serde(default)]
-    pub dry_run: bool,
+    /// The number of messages a call without it reported: the erasure
+    /// happens only when exactly that many still match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<u64>,
     /// Delete the copies on the accounts' servers first; a message whose
     /// server copy cannot be deleted is kept here.
     #[serde(default)]

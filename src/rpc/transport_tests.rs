@@ -268,3 +268,77 @@ fn a_daemon_that_never_answers_times_out_with_a_clear_error() {
     };
     assert!(again.contains("given up"), "{again}");
 }
+
+/// `erase` erases only the count the caller confirmed: without `confirm`
+/// it says what would go, with another count it refuses and names the
+/// count, with the count it erases.
+#[test]
+fn erase_asks_for_the_count_it_will_erase() {
+    let fixture = Fixture::new();
+    let socket = fixture.home.socket_path();
+    let (runtime, _stop) = serve(fixture.api(), &socket);
+    let local = fixture.api();
+    let count = |query: &str| {
+        let params = CountParams {
+            query: query.into(),
+        };
+        local.count(&params).unwrap()
+    };
+    let all = count("*");
+    let matching = count("budget");
+    assert!(all > matching && matching > 0);
+    runtime.block_on(async {
+        let mut client = Client::connect(&socket).await.unwrap();
+        for params in [json!({"query": "*"}), json!({"query": "*", "remote": true})] {
+            let preview = client.call("erase", Some(params)).await.unwrap().to_value();
+            assert_eq!(preview["dry_run"], true, "{preview}");
+            assert_eq!(preview["messages"], all, "{preview}");
+        }
+        assert_eq!(count("*"), all, "a call without `confirm` erases nothing");
+
+        let wrong = client
+            .call("erase", Some(json!({"query": "budget", "confirm": all})))
+            .await;
+        let Err(ClientError::Rpc(error)) = wrong else {
+            panic!("expected a refusal, got {wrong:?}");
+        };
+        assert_eq!(error.code, -32602);
+        assert_eq!(
+            error.data,
+            Some(json!({"confirm": all, "matching": matching}))
+        );
+        assert!(error.message.contains("nothing was erased"), "{error}");
+        assert_eq!(count("*"), all, "a wrong count erases nothing");
+
+        let done = client
+            .call(
+                "erase",
+                Some(json!({"query": "budget", "confirm": matching})),
+            )
+            .await
+            .unwrap()
+            .to_value();
+        assert_eq!(done["dry_run"], false, "{done}");
+        assert_eq!(done["messages"], matching, "{done}");
+    });
+    assert_eq!(count("budget"), 0);
+    assert_eq!(count("*"), all - matching);
+
+    // Both transports report the refusal as the same error.
+    let remote = RemoteApi::connect(&socket).unwrap().unwrap();
+    let stale = EraseParams {
+        query: Some("*".into()),
+        confirm: Some(all),
+        ..EraseParams::default()
+    };
+    let changed = ApiError::EraseCountChanged {
+        confirmed: all,
+        matching: all - matching,
+    };
+    for refused in [local.erase(&stale), remote.erase(&stale)] {
+        let error = refused.unwrap_err();
+        assert_eq!(error.to_string(), changed.to_string());
+        assert!(matches!(error, ApiError::EraseCountChanged { .. }));
+    }
+    assert_eq!(count("*"), all - matching);
+}

@@ -4,7 +4,7 @@
 
 use super::{Arrival, Builtins, Candidate};
 use crate::classify::lines;
-use crate::model::{Attachment, Message, SourceKind};
+use crate::model::{Attachment, Message, SourceKind, is_tag_char};
 use crate::store::TagOrigin;
 
 /// How much of a raw message the bulk tagger reads for its headers.
@@ -72,11 +72,16 @@ pub fn tags(
     tags
 }
 
-/// `list/<list-id>` for a message of a mailing list.
+/// `list/<list-id>` for a message of a mailing list, lowercased, without
+/// the characters a tag name cannot hold (controls, direction marks); none
+/// for an id of several words.
 pub fn list_tag(message: &Message) -> Option<String> {
     let id = message.list_id.as_deref()?.trim();
-    (!id.is_empty() && !id.contains(char::is_whitespace))
-        .then(|| format!("list/{}", id.to_lowercase()))
+    if id.contains(char::is_whitespace) {
+        return None;
+    }
+    let id: String = id.chars().filter(|&c| is_tag_char(c)).collect();
+    (!id.is_empty()).then(|| format!("list/{}", id.to_lowercase()))
 }
 
 /// The header that makes a mail bulk or machine-sent, as `Name: value`:
@@ -217,6 +222,18 @@ mod tests {
             Some("list/perl6-language.perl.org")
         );
         message.list_id = Some("a b".into());
+        assert_eq!(list_tag(&message), None);
+    }
+
+    #[test]
+    fn list_tags_hold_no_control_or_direction_characters() {
+        let mut message = Message {
+            list_id: Some("ev\u{1b}]0;owned\u{7}il.\u{202e}gro.\u{9b}2Jexample".into()),
+            ..Message::default()
+        };
+        let tag = list_tag(&message).expect("a list tag");
+        assert_eq!(tag, "list/ev]0;ownedil.gro.2jexample");
+        message.list_id = Some("\u{1b}\u{202e}".into());
         assert_eq!(list_tag(&message), None);
     }
 

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use crate::home::Home;
 use crate::index::query::Query;
 use crate::index::{QueryError, parse};
+use crate::model::is_tag_name;
 
 /// Tags that are message flags: rules leave them to the source.
 const FLAG_TAGS: [&str; 6] = [
@@ -203,8 +204,10 @@ fn rule(entry: RuleEntry, position: usize, path: &Path) -> Result<Rule, RulesErr
         ));
     }
     for tag in entry.add.iter().chain(&entry.remove) {
-        if tag.is_empty() || tag.chars().any(char::is_whitespace) {
-            return Err(invalid(format!("{tag:?} is not a tag: tags are one word")));
+        if !is_tag_name(tag) {
+            return Err(invalid(format!(
+                "{tag:?} is not a tag: tags are one word, without control characters"
+            )));
         }
         if FLAG_TAGS.contains(&tag.to_lowercase().as_str()) {
             return Err(invalid(format!(

@@ -29,8 +29,9 @@ pub struct ImapSettings {
     /// A PEM file of extra trusted certificates (a private CA or a
     /// self-signed server certificate), on top of the system's roots.
     pub tls_ca_file: Option<PathBuf>,
-    /// Folder globs to sync (`*` any run of characters, `?` one character,
-    /// matched on the `/`-separated name); empty means every folder.
+    /// Folder globs to sync (`*` any run of characters, `/` included, `?`
+    /// one character, matched on the whole `/`-separated name, so `Trash`
+    /// is not `INBOX/Trash`); empty means every folder.
     pub include: Vec<String>,
     /// Folder globs to skip, applied after `include`.
     pub exclude: Vec<String>,
@@ -124,6 +125,17 @@ mod tests {
         assert!(matches("*a*b", "xxaxxbxab"));
         assert!(!matches("*a*b", "xxaxxbxa"));
         assert!(matches("Ü*", "Über"));
+    }
+
+    #[test]
+    fn globs_for_servers_that_put_folders_under_inbox() {
+        // `*` also covers `/`: a name is matched whole, not level by level.
+        assert!(!matches("Trash", "INBOX/Trash"));
+        assert!(!matches("*/Trash", "Trash"));
+        assert!(matches("*Trash", "INBOX/Trash") && matches("*Trash", "Work/NoTrash"));
+        let both = settings(&[], &["Trash", "INBOX/Trash"]);
+        assert!(!both.wants_folder("Trash") && !both.wants_folder("INBOX/Trash"));
+        assert!(both.wants_folder("INBOX") && both.wants_folder("Work/Trash"));
     }
 
     #[test]

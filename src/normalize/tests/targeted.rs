@@ -314,3 +314,36 @@ fn a_field_after_a_misread_date_is_kept() {
         assert_eq!(message.subject.as_deref(), Some("Incredible"));
     }
 }
+
+#[test]
+fn folded_message_ids_lose_their_line_breaks_and_blanks() {
+    let cases = [
+        ("<split\r\n here@example.org>", "splithere@example.org"),
+        (
+            "<split\r\n\there@example.org\r\n >",
+            "splithere@example.org",
+        ),
+        (
+            "\r\n <after-a-fold@example.org>",
+            "after-a-fold@example.org",
+        ),
+        ("no-brackets\r\n @example.org", "no-brackets@example.org"),
+        ("<a. b@example.org> (comment)", "a.b@example.org"),
+    ];
+    for (value, id) in cases {
+        let raw = format!(
+            "From: a@example.org\r\nMessage-ID: {value}\r\nIn-Reply-To: {value}\r\n\
+             References: <first@example.org> {value}\r\nSubject: ids\r\n\r\nbody\r\n"
+        );
+        for message in [normalize(raw.as_bytes()), fallback::scan(raw.as_bytes())] {
+            assert_eq!(message.message_id.as_deref(), Some(id), "{value:?}");
+            assert_eq!(message.in_reply_to, [id], "{value:?}");
+            // An id without brackets is read only when it is the field's one id.
+            let references: &[&str] = match value.contains('<') {
+                true => &["first@example.org", id],
+                false => &["first@example.org"],
+            };
+            assert_eq!(message.references, references, "{value:?}");
+        }
+    }
+}
