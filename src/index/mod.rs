@@ -79,7 +79,7 @@ pub enum IndexError {
     )]
     Locked,
     #[error(
-        "cannot remove unused files of the index at {path}: {detail}; check the directory's permissions, or rebuild the index with `inbox reindex`"
+        "cannot remove unused files of the index at {path}: {detail}; make sure the directory and its files are yours and writable, then retry"
     )]
     Files { path: PathBuf, detail: String },
     #[error("the index records {0:?} as its last sequence number; rebuild it with `inbox reindex`")]
