@@ -319,7 +319,7 @@ impl Index {
     }
 
     /// The store sequence number saved by the last commit, if any; 0 when
-    /// that commit was of another [`FORMAT`], whose documents are all to be
+    /// that commit was of another format, whose documents are all to be
     /// written again.
     pub fn indexed_seq(&self) -> Result<Option<i64>, IndexError> {
         let Some(payload) = self.index.load_metas()?.payload else {
