@@ -40,6 +40,7 @@ impl Api {
             match self.index.writer() {
                 Ok(mut writer) => {
                     catch_up_index(store, &mut writer, indexed)?;
+                    writer.finish()?;
                 }
                 Err(IndexError::Locked) => {
                     tracing::warn!("the index is behind the store and another process writes it");

@@ -165,7 +165,7 @@ fn change_matching(
     let indexed = api.index.indexed_seq()?.unwrap_or(0);
     let changed = store.apply_tags_from(&ids, change, origin)?;
     catch_up_index(&store, &mut writer, indexed)?;
-    drop(writer);
+    writer.finish()?;
     api.reload_if_newer()?;
     Ok((ids, changed.len() as u64))
 }

@@ -5,12 +5,17 @@
 //! value read back). Each
 //! commit records the store sequence number it covers, so a restart knows
 //! where to resume. The query language lives in [`query`].
+//!
+//! Several processes open the index (`inboxd`, the command line); one at a
+//! time writes it, each writer on a view of the directory opened for it,
+//! so tantivy's list of its files is current (see `files.rs`).
 
 mod clock;
+mod files;
 pub mod query;
 mod schema;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod translate;
 mod words;
 
@@ -46,6 +51,9 @@ const SMALL_SEGMENT_DOCS: u32 = 100_000;
 /// so an import ends in one or two segments instead of tantivy's up to
 /// seven, for some merging while it runs.
 const MERGE_SMALL_SEGMENTS_AT: usize = 3;
+/// Tries at starting a writer while commits of other processes keep
+/// changing the index between its opening and its lock.
+const WRITER_ATTEMPTS: usize = 5;
 
 /// How documents are made, recorded with each commit beside the store
 /// sequence number. An index of another format is rebuilt from the store.
@@ -70,6 +78,10 @@ pub enum IndexError {
         "another process is writing the index (is inboxd running?); stop it or wait, then retry"
     )]
     Locked,
+    #[error(
+        "cannot remove unused files of the index at {path}: {detail}; make sure the directory and its files are yours and writable, then retry"
+    )]
+    Files { path: PathBuf, detail: String },
     #[error("the index records {0:?} as its last sequence number; rebuild it with `inbox reindex`")]
     BadSeq(String),
     #[error("index operation failed: {0}")]
@@ -108,6 +120,7 @@ pub struct IndexDoc<'a> {
 
 /// An open index with one reader; searches see the commits up to the last [`Index::reload`].
 pub struct Index {
+    dir: PathBuf,
     index: tantivy::Index,
     reader: IndexReader,
     fields: Fields,
@@ -121,26 +134,17 @@ impl Index {
             path: dir.to_owned(),
             source,
         })?;
-        let open_error = |source| IndexError::Open {
-            path: dir.to_owned(),
-            source,
-        };
-        let directory = MmapDirectory::open(dir).map_err(|error| open_error(error.into()))?;
-        let (schema, fields) = Fields::build();
-        let index = IndexBuilder::new()
-            .schema(schema)
-            .tokenizers(schema::tokenizers())
-            .open_or_create(directory)
-            .map_err(|error| match error {
-                TantivyError::SchemaError(_) => IndexError::Incompatible(dir.to_owned()),
-                error => open_error(error),
-            })?;
+        let (index, fields) = open_tantivy(dir)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(open_error)?;
+            .map_err(|source| IndexError::Open {
+                path: dir.to_owned(),
+                source,
+            })?;
         Ok(Index {
+            dir: dir.to_owned(),
             index,
             reader,
             fields,
@@ -153,7 +157,9 @@ impl Index {
         self.clock = clock;
     }
 
-    /// Starts the one writer; fails with [`IndexError::Locked`] while another exists.
+    /// Starts the one writer; fails with [`IndexError::Locked`] while
+    /// another exists (in any process). It starts by deleting the files the
+    /// last commit does not use.
     pub fn writer(&self) -> Result<IndexWriter, IndexError> {
         self.writer_with(true)
     }
@@ -164,19 +170,25 @@ impl Index {
         self.writer_with(false)
     }
 
+    /// Deletes every file the last commit does not use, as each writer does
+    /// when it starts; while another writer holds the index, that writer
+    /// has done so.
+    pub fn remove_unused_files(&self) -> Result<(), IndexError> {
+        match self.writer_with(false) {
+            Ok(writer) => writer.finish(),
+            Err(IndexError::Locked) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// How many documents the index holds, as of the last reload.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
 
     fn writer_with(&self, background_merges: bool) -> Result<IndexWriter, IndexError> {
-        let writer = self
-            .index
-            .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
-            .map_err(|error| match error {
-                TantivyError::LockFailure(LockError::LockBusy, _) => IndexError::Locked,
-                error => IndexError::Tantivy(error),
-            })?;
+        let writer = self.locked_writer()?;
+        files::remove_unused(writer.index(), &self.dir)?;
         if background_merges {
             let mut policy = LogMergePolicy::default();
             policy.set_min_layer_size(SMALL_SEGMENT_DOCS);
@@ -188,7 +200,29 @@ impl Index {
         Ok(IndexWriter {
             writer,
             fields: self.fields.clone(),
+            dir: self.dir.clone(),
         })
+    }
+
+    /// tantivy's writer on the index as it is on disk now: a view of the
+    /// directory opened for this writer alone, whose list of tantivy's
+    /// files is the current one (the reader's view keeps the list it
+    /// loaded at [`Index::open`], which commits of other processes change).
+    fn locked_writer(&self) -> Result<tantivy::IndexWriter<TantivyDocument>, IndexError> {
+        for _ in 0..WRITER_ATTEMPTS {
+            let (index, _) = open_tantivy(&self.dir)?;
+            let writer = index
+                .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
+                .map_err(|error| match error {
+                    TantivyError::LockFailure(LockError::LockBusy, _) => IndexError::Locked,
+                    error => IndexError::Tantivy(error),
+                })?;
+            if files::fresh_list(&index, &self.dir)? {
+                return Ok(writer);
+            }
+            // Another process committed between the opening and the lock.
+        }
+        Err(IndexError::Locked)
     }
 
     /// The ids of the messages matching `query`, in `sort` order, skipping
@@ -285,7 +319,7 @@ impl Index {
     }
 
     /// The store sequence number saved by the last commit, if any; 0 when
-    /// that commit was of another [`FORMAT`], whose documents are all to be
+    /// that commit was of another format, whose documents are all to be
     /// written again.
     pub fn indexed_seq(&self) -> Result<Option<i64>, IndexError> {
         let Some(payload) = self.index.load_metas()?.payload else {
@@ -306,6 +340,26 @@ impl Index {
     fn translate(&self, query: &Query) -> Box<dyn tantivy::query::Query> {
         Translator::new(&self.fields, self.clock).translate(query)
     }
+}
+
+/// Opens the tantivy index in `dir` (an existing directory) with our
+/// schema and word splitters, creating it when empty.
+fn open_tantivy(dir: &Path) -> Result<(tantivy::Index, Fields), IndexError> {
+    let open_error = |source| IndexError::Open {
+        path: dir.to_owned(),
+        source,
+    };
+    let directory = MmapDirectory::open(dir).map_err(|error| open_error(error.into()))?;
+    let (schema, fields) = Fields::build();
+    let index = IndexBuilder::new()
+        .schema(schema)
+        .tokenizers(schema::tokenizers())
+        .open_or_create(directory)
+        .map_err(|error| match error {
+            TantivyError::SchemaError(_) => IndexError::Incompatible(dir.to_owned()),
+            error => open_error(error),
+        })?;
+    Ok((index, fields))
 }
 
 /// Reads the message id of each hit from the `id` fast field.
@@ -333,6 +387,7 @@ fn message_ids(searcher: &Searcher, hits: &[DocAddress]) -> Result<Vec<MessageId
 pub struct IndexWriter {
     writer: tantivy::IndexWriter<TantivyDocument>,
     fields: Fields,
+    dir: PathBuf,
 }
 
 impl IndexWriter {
@@ -369,9 +424,9 @@ impl IndexWriter {
     }
 
     /// Rewrites every segment that holds deleted documents into one without
-    /// them, deletes the files no commit uses any more, and releases the
-    /// writer: afterwards no file of the index holds the text of a deleted
-    /// document. Commit first; uncommitted changes are dropped.
+    /// them, deletes every file the last commit does not use, and releases
+    /// the writer: afterwards no file of the index holds the text of a
+    /// deleted document. Commit first; uncommitted changes are dropped.
     pub fn compact(mut self) -> Result<(), IndexError> {
         let with_deletes: Vec<_> = self
             .writer
@@ -385,6 +440,7 @@ impl IndexWriter {
             self.writer.merge(&with_deletes).wait()?;
         }
         self.writer.garbage_collect_files().wait()?;
+        files::remove_unused(self.writer.index(), &self.dir)?;
         self.finish()
     }
 

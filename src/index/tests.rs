@@ -677,3 +677,71 @@ fn handles_are_found_apart_from_mail_addresses_and_as_words() {
         ],
     );
 }
+
+/// Files in `dir` that the last commit does not use, leaving out meta.json
+/// and tantivy's bookkeeping (names starting with a dot).
+pub(crate) fn unused_files(dir: &Path) -> BTreeSet<String> {
+    let metas = tantivy::Index::open_in_dir(dir)
+        .expect("open")
+        .load_metas()
+        .expect("metas");
+    let live = metas.list_segment_files();
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|entry| entry.expect("entry").file_name())
+        .filter(|name| !live.contains(Path::new(name)))
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && name != "meta.json")
+        .collect()
+}
+
+#[test]
+fn compaction_leaves_no_file_of_another_process_behind() {
+    let dir = TempDir::new().expect("temp dir");
+    // Opened first and kept open, as the daemon does.
+    let long_lived = Index::open(dir.path()).expect("open");
+    {
+        // Another process (the command line) commits after that.
+        let other = Index::open(dir.path()).expect("open");
+        let mut writer = other.writer().expect("writer");
+        for entry in entries() {
+            writer.add(&entry.doc()).expect("add");
+        }
+        writer.commit(1).expect("commit");
+        writer.finish().expect("finish");
+    }
+    let mut writer = long_lived.erasing_writer().expect("writer");
+    writer.delete(MessageId(2));
+    writer.commit(2).expect("commit");
+    writer.compact().expect("compact");
+    assert_eq!(unused_files(dir.path()), BTreeSet::new());
+    long_lived.reload().expect("reload");
+    check(&long_lived, &[("*", &[1, 3, 4, 5]), ("budget", &[])]);
+}
+
+#[test]
+fn a_writer_removes_files_no_commit_uses() {
+    let (dir, index) = fixture();
+    let orphan = dir.path().join("0123456789abcdef0123456789abcdef.idx");
+    std::fs::write(&orphan, "budget").expect("plant a file");
+    drop(index.writer().expect("writer"));
+    assert!(!orphan.exists());
+    assert_eq!(unused_files(dir.path()), BTreeSet::new());
+    assert!(dir.path().join(".managed.json").exists());
+    index.reload().expect("reload");
+    check(&index, &[("*", &[1, 2, 3, 4, 5])]);
+}
+
+#[test]
+fn compaction_removes_rewritten_segments_missing_from_tantivys_list() {
+    let (dir, index) = fixture();
+    // As older versions left it: live segments missing from tantivy's list.
+    std::fs::write(dir.path().join(".managed.json"), "[]\n").expect("write");
+    let mut writer = index.erasing_writer().expect("writer");
+    writer.delete(MessageId(2));
+    writer.commit(2).expect("commit");
+    writer.compact().expect("compact");
+    assert_eq!(unused_files(dir.path()), BTreeSet::new());
+    index.reload().expect("reload");
+    check(&index, &[("*", &[1, 3, 4, 5]), ("budget", &[])]);
+}

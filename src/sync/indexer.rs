@@ -50,7 +50,8 @@ pub fn catch_up_index(
     Ok(written)
 }
 
-/// Rebuilds the whole index from the store.
+/// Rebuilds the whole index from the store; afterwards the index directory
+/// holds only the files of the new commit.
 pub fn reindex(store: &Store, index: &Index, progress: &dyn Progress) -> Result<u64, SyncError> {
     let latest = store.change_seq()?;
     let mut writer = index.writer()?;
@@ -58,6 +59,7 @@ pub fn reindex(store: &Store, index: &Index, progress: &dyn Progress) -> Result<
     let written = index_pages(store, &mut writer, 0, &HashMap::new(), progress)?;
     writer.commit(latest)?;
     writer.finish()?;
+    index.remove_unused_files()?;
     index.reload()?;
     Ok(written)
 }

@@ -143,3 +143,22 @@ fn reindex_rebuilds_from_the_store_alone() {
     assert_eq!(reindex(&store, &index, &()).unwrap(), 2);
     assert_eq!(count(&index, "subject:beta"), 1);
 }
+
+#[test]
+fn reindex_leaves_only_the_files_of_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    write_maildir(&maildir, &[("1", "Subject: alpha\n\nbody\n")]);
+    let mut store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+    let index_dir = dir.path().join("index");
+    let index = Index::open(&index_dir).unwrap();
+    sync(&mut store, &index, &maildir);
+    // As older versions left it: live segments missing from tantivy's list.
+    std::fs::write(index_dir.join(".managed.json"), "[]\n").unwrap();
+    assert_eq!(reindex(&store, &index, &()).unwrap(), 1);
+    assert_eq!(
+        crate::index::tests::unused_files(&index_dir),
+        std::collections::BTreeSet::new()
+    );
+    assert_eq!(count(&index, "subject:alpha"), 1);
+}

@@ -8,11 +8,11 @@ use std::path::Path;
 use crate::util::{TestInbox, corpus};
 
 /// In the subject, the body and the attachment's file name of one message.
-const MARKER: &str = "ZQX-ERASE-7f3a91";
+pub(crate) const MARKER: &str = "ZQX-ERASE-7f3a91";
 /// The word of [`MARKER`] the index keeps (it lowercases and splits at '-').
-const MARKER_WORD: &str = "7f3a91";
+pub(crate) const MARKER_WORD: &str = "7f3a91";
 
-fn marked_message() -> String {
+pub(crate) fn marked_message() -> String {
     format!(
         "From: Erin Example <erin@example.org>\r\n\
          To: you@example.org\r\n\
@@ -37,7 +37,7 @@ fn marked_message() -> String {
 }
 
 /// Files under `dir` (recursively) whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+pub(crate) fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_owned()];
     while let Some(dir) = pending.pop() {
@@ -57,7 +57,11 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
 
 /// Terms of every indexed field (or only `field`) of every segment (deleted
 /// documents' terms too, until their segment is rewritten) that contain `needle`.
-fn index_terms_containing(home: &Path, field_name: Option<&str>, needle: &str) -> Vec<String> {
+pub(crate) fn index_terms_containing(
+    home: &Path,
+    field_name: Option<&str>,
+    needle: &str,
+) -> Vec<String> {
     let index = tantivy::Index::open_in_dir(home.join("index")).expect("open the index");
     let reader = index.reader().expect("index reader");
     let searcher = reader.searcher();

@@ -14,6 +14,7 @@ mod hostile;
 mod imap;
 mod import;
 mod importance;
+mod index_files;
 mod privacy;
 mod queries;
 mod retention;
