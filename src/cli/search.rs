@@ -11,6 +11,7 @@ use super::format;
 use crate::api::{Api, ApiError, Methods};
 use crate::home::Home;
 use crate::rpc::RemoteApi;
+use crate::rpc::client::ClientError;
 use crate::rpc::dto::SummaryDto;
 use crate::rpc::requests::{
     CountParams, GetMessageParams, GetThreadParams, SearchParams, SortParam,
@@ -132,14 +133,18 @@ pub(super) fn thread(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCod
 }
 
 /// The API: through the daemon when one answers on the socket, else on
-/// the data directory in this process. Both give the same answers.
+/// the data directory in this process, which must hold a store already
+/// (nothing is created). Both give the same answers. A socket that is not
+/// the user's own daemon's is refused, not talked to.
 pub(super) fn connect(home: &Home) -> anyhow::Result<Box<dyn Methods>> {
     let socket = home.socket_path();
     match RemoteApi::connect(&socket) {
         Ok(Some(remote)) => return Ok(Box::new(remote)),
         Ok(None) => {}
+        Err(error @ ClientError::Untrusted { .. }) => return Err(error.into()),
         Err(error) => tracing::warn!("not using the daemon: {error}"),
     }
+    home.require_data()?;
     Ok(Box::new(Api::open(home)?))
 }
 

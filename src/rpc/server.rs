@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use super::connection;
 use super::handler::Handler;
+use super::peer;
 use super::socket::{self, SocketFile};
 
 /// Why the server could not start.
@@ -85,7 +86,7 @@ impl Server {
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
+                accepted = peer::accept_own(&self.listener) => match accepted {
                     Ok((stream, _)) => {
                         next_id += 1;
                         let served = connection::serve(

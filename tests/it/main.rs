@@ -18,5 +18,6 @@ mod privacy;
 mod queries;
 mod retention;
 mod tagging;
+mod trust;
 mod util;
 mod x;
