@@ -186,7 +186,7 @@ pub fn trusted_dir(dir: &Path) -> Result<bool, HomeError> {
         let fix = "set INBOX_HOME to a directory of your own".to_owned();
         return untrusted("it is not a directory".into(), fix);
     }
-    if link.uid() != me {
+    if link.is_symlink() && link.uid() != me {
         let problem = format!(
             "it is a symbolic link owned by another user (uid {}), who can point it elsewhere",
             link.uid()
@@ -210,7 +210,15 @@ pub fn trusted_dir(dir: &Path) -> Result<bool, HomeError> {
     let mode = metadata.mode() & 0o7777;
     if mode & 0o022 != 0 {
         let problem = format!("other users can write to it (mode {mode:04o})");
-        return untrusted(problem, format!("make it private: `chmod 700 {shown}`"));
+        let fix = if mode & 0o1000 != 0 {
+            // Sticky: a shared directory such as /tmp, not to be made private.
+            "it is a shared directory: set INBOX_HOME to a directory of your own, such as \
+             $HOME/.inbox or one made by `mktemp -d`"
+                .to_owned()
+        } else {
+            format!("make it private: `chmod 700 {shown}`")
+        };
+        return untrusted(problem, fix);
     }
     Ok(true)
 }
@@ -304,15 +312,16 @@ mod tests {
             chmod(&dir, mode);
             assert!(trusted_dir(&dir).expect("trusted"), "mode {mode:o}");
         }
-        for mode in [0o777, 0o770, 0o1777, 0o720] {
+        for mode in [0o777, 0o770, 0o720, 0o1777] {
             chmod(&dir, mode);
             let error = trusted_dir(&dir).expect_err("others can write");
             let message = error.to_string();
             assert!(message.contains("other users can write to it"), "{message}");
-            assert!(
-                message.contains(&format!("chmod 700 {}", dir.display())),
-                "{message}"
-            );
+            let fix = match mode {
+                0o1777 => "it is a shared directory: set INBOX_HOME".to_owned(),
+                _ => format!("chmod 700 {}", dir.display()),
+            };
+            assert!(message.contains(&fix), "{message}");
         }
         chmod(&dir, 0o700);
         let link = root.path().join("link");

@@ -84,7 +84,10 @@ fn a_data_dir_others_can_write_to_is_refused_with_the_fix() {
     for unsafe_mode in [0o777, 0o770, 0o1777] {
         chmod(&home, unsafe_mode);
         let shown = home.display().to_string();
-        let chmod_advice = format!("chmod 700 {shown}");
+        let advice = match unsafe_mode {
+            0o1777 => "it is a shared directory: set INBOX_HOME".to_owned(),
+            _ => format!("chmod 700 {shown}"),
+        };
         for args in [
             vec!["import", maildir.to_str().expect("utf-8")],
             vec!["search", "budget"],
@@ -94,7 +97,7 @@ fn a_data_dir_others_can_write_to_is_refused_with_the_fix() {
                 "refusing to use",
                 &shown,
                 "other users can write to it",
-                &chmod_advice,
+                &advice,
             ];
             assert_refused(&output, &words);
         }
