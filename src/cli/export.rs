@@ -10,7 +10,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::open_store_for_reading;
 use super::progress::Bar;
-use super::search::{answer, connect};
+use super::search::{answer, connect, connect_to_read};
 use crate::api::{Api, Methods};
 use crate::export::dump;
 use crate::home::Home;
@@ -115,7 +115,7 @@ pub(super) fn tags(home: &Home, command: &TagsCommand) -> anyhow::Result<ExitCod
 }
 
 fn dump_tags(home: &Home, query: &[String], output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let api = connect(home)?;
+    let api = connect_to_read(home)?;
     let Some(ids) = matching_ids(api.as_ref(), &whole_query(query))? else {
         return Ok(ExitCode::from(2));
     };

@@ -532,7 +532,10 @@ fn a_vault_or_lock_behind_a_symbolic_link_is_refused() {
         Vault::open(&link, passphrase("p")).unwrap_err(),
         Vault::open_for_update(&link, passphrase("p")).unwrap_err(),
     ] {
-        assert!(matches!(&error, VaultError::Link { path } if *path == link), "{error}");
+        assert!(
+            matches!(&error, VaultError::Link { path } if *path == link),
+            "{error}"
+        );
         assert!(error.to_string().contains("symbolic link"), "{error}");
     }
 
