@@ -52,8 +52,9 @@ pub(super) fn exit(outcome: anyhow::Result<ExitCode>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("inboxd: {error:#}");
+            let message = super::report::describe(&error);
+            tracing::error!("{message}");
+            eprintln!("inboxd: {message}");
             if super::is_wrong_key(&error) {
                 ExitCode::from(2)
             } else {

@@ -1,6 +1,6 @@
-//! The Unix socket server: accepts clients, one task each, until a shutdown
-//! future completes; then lets in-flight calls finish (bounded wait) and
-//! removes the socket file.
+//! The Unix socket server: accepts clients of its own user (`peer.rs`), one
+//! task each, until a shutdown future completes; then lets in-flight calls
+//! finish (bounded wait) and removes the socket file.
 
 use std::future::Future;
 use std::io;
