@@ -418,7 +418,7 @@ scenario_disk() {
         put "$name" result "skipped (needs root for the tmpfs)"; return 0
     fi
     mkdir -p "$mnt"
-    mount -t tmpfs -o "size=${DISK_MB}m" tmpfs "$mnt"
+    mount -t tmpfs -o "size=${DISK_MB}m,mode=0700" tmpfs "$mnt"
     MOUNTED=$mnt
     export INBOX_HOME=$mnt
     dd if=/dev/zero of="$mnt/filler" bs=1M count=$((DISK_MB - FREE_MB)) status=none

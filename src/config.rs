@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::home::{own_dir, read_own};
 use crate::retention::Retention;
 
 /// The whole configuration file.
@@ -268,7 +269,7 @@ pub enum ConfigError {
 impl Config {
     /// Reads the file at `path`; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_own(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(source) => {
@@ -303,7 +304,7 @@ impl ConfigEdit {
     pub fn open(path: &Path) -> Result<ConfigEdit, ConfigError> {
         // Validate with the same rules as `Config::load` before changing anything.
         Config::load(path)?;
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text = read_own(path).unwrap_or_default();
         let document = text
             .parse()
             .map_err(|e: toml_edit::TomlError| ConfigError::Invalid {
@@ -353,7 +354,7 @@ impl ConfigEdit {
             source,
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_error)?;
+        own_dir(dir).map_err(|error| write_error(std::io::Error::other(error)))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
         tmp.write_all(self.document.to_string().as_bytes())
             .and_then(|()| tmp.as_file().sync_all())

@@ -2,9 +2,8 @@
 //! its own way (exit status 2 for a bad query on the command line, JSON-RPC
 //! error codes on the socket).
 
-use std::path::PathBuf;
-
 use crate::config::ConfigError;
+use crate::home::HomeError;
 use crate::index::{IndexError, QueryError};
 use crate::store::StoreError;
 use crate::sync::SyncError;
@@ -26,11 +25,8 @@ pub enum ApiError {
     EraseCountChanged { confirmed: u64, matching: u64 },
     #[error("no message with id {0} (ids are printed by `inbox search`)")]
     NoSuchMessage(i64),
-    #[error("cannot create the data directory {}: {source}", path.display())]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Home(#[from] HomeError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -106,10 +106,7 @@ impl Api {
     /// Opens the API on `home`, creating the data directory and an empty
     /// index on first use.
     pub fn open(home: &Home) -> Result<Api, ApiError> {
-        home.create().map_err(|source| ApiError::DataDir {
-            path: home.data_dir.clone(),
-            source,
-        })?;
+        home.create()?;
         let index = Index::open(&home.index_dir())?;
         Ok(Api::with_index(home, index))
     }

@@ -75,7 +75,7 @@ pub(super) fn save(model: &Model, path: &Path) -> Result<(), ModelError> {
 
 /// Reads a model written by [`save`].
 pub(super) fn load(path: &Path) -> Result<Model, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+    let bytes = crate::home::read_own_bytes(path).map_err(|source| ModelError::Io {
         action: "read",
         path: path.to_owned(),
         source,

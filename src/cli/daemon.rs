@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 use inbox_vault::{Key, Protection, Vault};
 use secrecy::SecretString;
@@ -37,7 +37,7 @@ pub fn inboxd_main() -> ExitCode {
 
 /// Runs the daemon until SIGTERM or SIGINT (`inbox daemon`).
 pub(super) fn run(passphrase_fd: Option<u32>) -> anyhow::Result<ExitCode> {
-    let home = Home::from_env().context("cannot find where to keep data")?;
+    let home = Home::from_env()?;
     let config = Config::load(&home.config_path())?;
     let access = VaultAccess::new(&home, &config, passphrase_fd);
     let source = DaemonVault {
@@ -52,8 +52,9 @@ pub(super) fn exit(outcome: anyhow::Result<ExitCode>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("inboxd: {error:#}");
+            let message = super::report::describe(&error);
+            tracing::error!("{message}");
+            eprintln!("inboxd: {message}");
             if super::is_wrong_key(&error) {
                 ExitCode::from(2)
             } else {

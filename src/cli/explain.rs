@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::format::visible_line;
-use super::search::connect;
+use super::search::connect_to_read;
 use crate::home::Home;
 use crate::rpc::explain_dto::{ExplanationDto, TagExplanationDto, VerdictDto};
 use crate::rpc::requests::ExplainParams;
 
 pub(super) fn run(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCode> {
-    let api = connect(home)?;
+    let api = connect_to_read(home)?;
     let explanation = api.explain(&ExplainParams { id })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&explanation)?);

@@ -10,7 +10,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::open_store_for_reading;
 use super::progress::Bar;
-use super::search::{answer, connect};
+use super::search::{answer, connect, connect_to_read};
 use crate::api::{Api, Methods};
 use crate::export::dump;
 use crate::home::Home;
@@ -85,6 +85,7 @@ pub(super) fn run(
         output,
         account: account.map(str::to_owned),
     };
+    home.require_data()?;
     let api = Api::open(home)?;
     let bar = Bar::new("exporting");
     let exported = api.export_with_progress(&params, &|done| bar.advance(done));
@@ -114,8 +115,8 @@ pub(super) fn tags(home: &Home, command: &TagsCommand) -> anyhow::Result<ExitCod
 }
 
 fn dump_tags(home: &Home, query: &[String], output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let api = connect(home)?;
-    let Some(ids) = matching_ids(api.as_ref(), &scoped_query(query, None))? else {
+    let api = connect_to_read(home)?;
+    let Some(ids) = matching_ids(api.as_ref(), &whole_query(query))? else {
         return Ok(ExitCode::from(2));
     };
     let store = open_store_for_reading(home)?;
@@ -205,16 +206,12 @@ fn restore_tags(home: &Home, file: Option<&Path>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The user's query (default every message), limited to `account`.
-fn scoped_query(query: &[String], account: Option<&str>) -> String {
-    let query = if query.is_empty() {
+/// The user's query, default every message.
+fn whole_query(query: &[String]) -> String {
+    if query.is_empty() {
         "*".to_owned()
     } else {
         query.join(" ")
-    };
-    match account {
-        Some(account) => format!("account:\"{account}\" and ({query})"),
-        None => query,
     }
 }
 

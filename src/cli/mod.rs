@@ -187,7 +187,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let home = Home::from_env().context("cannot find where to keep data")?;
+    let home = Home::from_env()?;
     match cli.command {
         Command::Import { path, account } => import::run(&home, &path, &account),
         Command::Search(args) => search::search(&home, &args),
@@ -245,24 +245,15 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Opens the store, creating the data directory on first use.
 fn open_store(home: &Home) -> anyhow::Result<Store> {
-    home.create().with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            home.data_dir.display()
-        )
-    })?;
+    home.create()?;
     Store::open(&home.store_path())
         .with_context(|| format!("cannot open the store {}", home.store_path().display()))
 }
 
-/// Opens the store for commands that only read it.
+/// Opens the store for commands that only read it; creates nothing, and
+/// says so when there is no store yet.
 fn open_store_for_reading(home: &Home) -> anyhow::Result<Store> {
-    home.create().with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            home.data_dir.display()
-        )
-    })?;
+    home.require_data()?;
     Store::open_for_reading(&home.store_path())
         .with_context(|| format!("cannot open the store {}", home.store_path().display()))
 }

@@ -11,6 +11,7 @@ use super::format;
 use crate::api::{Api, ApiError, Methods};
 use crate::home::Home;
 use crate::rpc::RemoteApi;
+use crate::rpc::client::ClientError;
 use crate::rpc::dto::SummaryDto;
 use crate::rpc::requests::{
     CountParams, GetMessageParams, GetThreadParams, SearchParams, SortParam,
@@ -65,7 +66,12 @@ impl From<SortArg> for SortParam {
 
 pub(super) fn search(home: &Home, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let query = args.query.join(" ");
-    let api = connect(home)?;
+    // A query that cannot be read is said so, even before there is any data.
+    let parsed = crate::index::parse(&query).map_err(|error| ApiError::bad_query(&query, error));
+    if answer(parsed)?.is_none() {
+        return Ok(ExitCode::from(2));
+    }
+    let api = connect_to_read(home)?;
     if args.count {
         let count = answer(api.count(&CountParams { query }))?;
         return Ok(count.map_or(ExitCode::from(2), |count| {
@@ -103,7 +109,7 @@ fn print_summaries(summaries: &[SummaryDto], json: bool) -> anyhow::Result<ExitC
 }
 
 pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
-    let api = connect(home)?;
+    let api = connect_to_read(home)?;
     let params = GetMessageParams {
         id,
         raw,
@@ -127,20 +133,41 @@ pub(super) fn show(home: &Home, id: i64, json: bool, raw: bool) -> anyhow::Resul
 }
 
 pub(super) fn thread(home: &Home, id: i64, json: bool) -> anyhow::Result<ExitCode> {
-    let api = connect(home)?;
+    let api = connect_to_read(home)?;
     print_summaries(&api.get_thread(&GetThreadParams { id })?, json)
 }
 
 /// The API: through the daemon when one answers on the socket, else on
-/// the data directory in this process. Both give the same answers.
+/// the data directory in this process, created on first use. Both give
+/// the same answers.
 pub(super) fn connect(home: &Home) -> anyhow::Result<Box<dyn Methods>> {
-    let socket = home.socket_path();
-    match RemoteApi::connect(&socket) {
-        Ok(Some(remote)) => return Ok(Box::new(remote)),
-        Ok(None) => {}
-        Err(error) => tracing::warn!("not using the daemon: {error}"),
+    match daemon(home)? {
+        Some(remote) => Ok(Box::new(remote)),
+        None => Ok(Box::new(Api::open(home)?)),
     }
+}
+
+/// [`connect`] for commands that only read: without a daemon, the data
+/// directory must hold a store already, and nothing is created.
+pub(super) fn connect_to_read(home: &Home) -> anyhow::Result<Box<dyn Methods>> {
+    if let Some(remote) = daemon(home)? {
+        return Ok(Box::new(remote));
+    }
+    home.require_data()?;
     Ok(Box::new(Api::open(home)?))
+}
+
+/// The daemon, when one answers on the socket. A socket that is not the
+/// user's own daemon's is refused, not talked to.
+fn daemon(home: &Home) -> anyhow::Result<Option<RemoteApi>> {
+    match RemoteApi::connect(&home.socket_path()) {
+        Ok(remote) => Ok(remote),
+        Err(error @ ClientError::Untrusted { .. }) => Err(error.into()),
+        Err(error) => {
+            tracing::warn!("not using the daemon: {error}");
+            Ok(None)
+        }
+    }
 }
 
 /// The result, or `None` after printing a query error (with a caret under

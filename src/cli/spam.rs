@@ -88,12 +88,7 @@ fn train(home: &Home, mail: &LabelledMail, reset: bool) -> anyhow::Result<ExitCo
         }
     })?;
     drop(bar);
-    home.create().with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            home.data_dir.display()
-        )
-    })?;
+    home.create()?;
     classifier.save(&path)?;
     println!(
         "trained on {} spam and {} ham messages ({:.1} s)",

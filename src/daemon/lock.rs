@@ -1,13 +1,16 @@
 //! One daemon per data directory: an exclusive `flock` on
 //! `<data dir>/inboxd.lock`, which holds the owner's pid for the message a
 //! second daemon prints. The lock ends with the process, however it ends.
+//! A symbolic link in the lock file's place is refused, not followed.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{FlockOperation, flock};
+
+use crate::home::{open_options, open_own};
 
 /// Why the data directory could not be claimed.
 #[derive(Debug, thiserror::Error)]
@@ -41,14 +44,16 @@ impl DataDirLock {
             path: path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(failed)?;
+        let mut file = open_own(
+            open_options()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .mode(0o600),
+            &path,
+        )
+        .map_err(failed)?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => {}
             Err(rustix::io::Errno::WOULDBLOCK) => {

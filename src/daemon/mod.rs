@@ -43,12 +43,7 @@ use crate::sync::watch::WriteLock;
 /// when another daemon holds the data directory, the configuration cannot
 /// be read, the vault cannot be unlocked or the socket is taken.
 pub fn run(home: &Home, vault: Arc<dyn VaultSource>) -> anyhow::Result<()> {
-    home.create().with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            home.data_dir.display()
-        )
-    })?;
+    home.create()?;
     let _lock = DataDirLock::acquire(&home.data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

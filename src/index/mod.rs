@@ -63,11 +63,8 @@ const FORMAT: &str = "words-2";
 /// Failures of the index.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("cannot create the index directory {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Dir(#[from] crate::home::HomeError),
     #[error("cannot open the index at {path}: {source}; rebuild it with `inbox reindex`")]
     Open { path: PathBuf, source: TantivyError },
     #[error(
@@ -128,12 +125,10 @@ pub struct Index {
 }
 
 impl Index {
-    /// Opens the index in `dir`, creating the directory and an empty index if missing.
+    /// Opens the index in `dir`, creating the directory and an empty index
+    /// if missing; refuses a symbolic link in the directory's place.
     pub fn open(dir: &Path) -> Result<Index, IndexError> {
-        std::fs::create_dir_all(dir).map_err(|source| IndexError::CreateDir {
-            path: dir.to_owned(),
-            source,
-        })?;
+        crate::home::own_dir(dir)?;
         let (index, fields) = open_tantivy(dir)?;
         let reader = index
             .reader_builder()

@@ -1,6 +1,7 @@
 //! A client for the daemon's socket: one connection, one call at a time.
 
 use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -10,6 +11,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::error::RpcError;
 use super::line::{Line, LineReader};
+use super::peer;
 use super::protocol::{Id, Reply, Request, Response};
 
 /// The longest response line read (responses can carry whole messages).
@@ -20,6 +22,12 @@ const MAX_RESPONSE: usize = 256 << 20;
 pub enum ClientError {
     #[error("no inbox daemon is running at {}; start it with `inboxd`", path.display())]
     NotRunning { path: PathBuf },
+    #[error(
+        "refusing to talk to {}: {reason}; it is not your inbox daemon's socket: remove it if \
+         it is yours, else check INBOX_HOME and XDG_RUNTIME_DIR",
+        path.display()
+    )]
+    Untrusted { path: PathBuf, reason: String },
     #[error("cannot connect to the inbox daemon at {}: {source}", path.display())]
     Connect { path: PathBuf, source: io::Error },
     #[error("lost the connection to the inbox daemon: {0}")]
@@ -41,8 +49,11 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to the daemon listening at `path`.
+    /// Connects to the daemon listening at `path`: a socket of the user's
+    /// own, with a process of the user's at the other end; nothing is sent
+    /// to anything else.
     pub async fn connect(path: &Path) -> Result<Client, ClientError> {
+        check_socket_file(path)?;
         let stream = UnixStream::connect(path).await.map_err(|source| {
             match source.kind() {
                 // No socket file, or one left behind by a daemon that died.
@@ -56,6 +67,10 @@ impl Client {
                     source,
                 },
             }
+        })?;
+        peer::check_same_user(&stream).map_err(|reason| ClientError::Untrusted {
+            path: path.to_owned(),
+            reason,
         })?;
         let (read, write) = stream.into_split();
         Ok(Client {
@@ -129,4 +144,32 @@ impl Client {
             }
         }
     }
+}
+
+/// Refuses anything at `path` but a socket of the user's own; no file at
+/// all means no daemon runs.
+fn check_socket_file(path: &Path) -> Result<(), ClientError> {
+    let metadata = std::fs::symlink_metadata(path).map_err(|source| {
+        if source.kind() == io::ErrorKind::NotFound {
+            ClientError::NotRunning {
+                path: path.to_owned(),
+            }
+        } else {
+            ClientError::Connect {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })?;
+    let reason = if !metadata.file_type().is_socket() {
+        "it is not a socket".to_owned()
+    } else if metadata.uid() != peer::own_uid() {
+        format!("it belongs to another user (uid {})", metadata.uid())
+    } else {
+        return Ok(());
+    };
+    Err(ClientError::Untrusted {
+        path: path.to_owned(),
+        reason,
+    })
 }

@@ -30,6 +30,7 @@ pub mod handler;
 pub mod line;
 pub mod methods;
 pub mod params;
+mod peer;
 pub mod protocol;
 pub mod remote;
 pub mod requests;

@@ -1,6 +1,6 @@
-//! The Unix socket server: accepts clients, one task each, until a shutdown
-//! future completes; then lets in-flight calls finish (bounded wait) and
-//! removes the socket file.
+//! The Unix socket server: accepts clients of its own user (`peer.rs`), one
+//! task each, until a shutdown future completes; then lets in-flight calls
+//! finish (bounded wait) and removes the socket file.
 
 use std::future::Future;
 use std::io;
@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use super::connection;
 use super::handler::Handler;
+use super::peer;
 use super::socket::{self, SocketFile};
 
 /// Why the server could not start.
@@ -85,7 +86,7 @@ impl Server {
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
+                accepted = peer::accept_own(&self.listener) => match accepted {
                     Ok((stream, _)) => {
                         next_id += 1;
                         let served = connection::serve(

@@ -2,12 +2,12 @@
 //! daemons never race for the path, and removal of a stale socket left by a
 //! daemon that died. [`SocketFile`] removes the socket when dropped.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{FlockOperation, flock};
+use rustix::fs::{FlockOperation, Mode, OFlags, flock};
 use tokio::net::UnixListener;
 
 use super::server::ServerError;
@@ -83,21 +83,45 @@ fn claim(path: &Path) -> Result<File, ServerError> {
 }
 
 /// Creates `dir` (and missing parents) as 0700, or makes an existing one
-/// 0700; refuses a directory that belongs to another user.
+/// 0700; refuses a symbolic link, a directory that belongs to another user
+/// and one that others can write to (they may have planted files in it).
+/// The mode is changed through the directory opened without following
+/// links, so nothing a link points to is ever changed.
 fn private_dir(dir: &Path) -> io::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    let metadata = fs::metadata(dir)?;
-    if metadata.uid() != rustix::process::getuid().as_raw() {
+    match fs::symlink_metadata(dir) {
+        Ok(metadata) if metadata.is_symlink() => {
+            return Err(io::Error::other(
+                "it is a symbolic link; inbox does not follow one there: move it away",
+            ));
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?,
+        Err(error) => return Err(error),
+    }
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let opened = rustix::fs::open(dir, flags, Mode::empty())?;
+    let stat = rustix::fs::fstat(&opened)?;
+    if stat.st_uid != rustix::process::geteuid().as_raw() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             "it belongs to another user; choose a directory of your own",
         ));
     }
-    if metadata.mode() & 0o777 != 0o700 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    let mode = stat.st_mode & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "other users can write to it (mode {mode:04o}); make it private: `chmod 700 {}`",
+                dir.display()
+            ),
+        ));
+    }
+    if mode & 0o777 != 0o700 {
+        rustix::fs::fchmod(&opened, Mode::from_raw_mode(0o700))?;
     }
     Ok(())
 }
@@ -105,16 +129,18 @@ fn private_dir(dir: &Path) -> io::Result<()> {
 /// Takes the exclusive lock beside the socket; failing means another
 /// daemon holds it.
 fn lock(lock_path: &Path, socket: &Path) -> Result<File, ServerError> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(lock_path)
-        .map_err(|source| ServerError::Directory {
-            dir: lock_path.to_owned(),
-            source,
-        })?;
+    let file = crate::home::open_own(
+        crate::home::open_options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600),
+        lock_path,
+    )
+    .map_err(|source| ServerError::Directory {
+        dir: lock_path.to_owned(),
+        source,
+    })?;
     match flock(&file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(file),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(ServerError::AlreadyRunning {

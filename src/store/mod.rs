@@ -34,6 +34,7 @@ pub use read::{Stats, Summary};
 pub use tags::{TagChange, display_tags};
 pub use write::{BatchOutcome, NewMessage, Write};
 
+use crate::home::{open_options, open_own};
 use crate::model::{Flags, Location};
 
 /// Store failures.
@@ -109,7 +110,9 @@ impl Store {
         create_private_file(path)?;
         let mut conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -145,15 +148,17 @@ impl Store {
 
     /// Opens the store for reading only: what searches use. Closing a
     /// read-only connection leaves the WAL alone, so a search never writes.
-    /// Falls back to [`Store::open`] when the store does not exist yet or
-    /// needs a migration.
+    /// Falls back to [`Store::open`] when the store does not exist yet (or
+    /// is not a plain file, which it refuses) or needs a migration.
     pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
+        if !std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_file()) {
             return Store::open(path);
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -262,14 +267,17 @@ impl Store {
 
 /// Creates `path` with mode 0600 if it does not exist, so SQLite (and its
 /// `-wal`/`-shm` files, which copy the mode) never expose mail to other users.
+/// A symbolic link in its place is refused, here and by SQLite.
 fn create_private_file(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path);
+    let created = open_own(
+        open_options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600),
+        path,
+    );
     created.map(drop).map_err(|source| StoreError::Create {
         path: path.display().to_string(),
         source,

@@ -141,7 +141,7 @@ struct RuleEntry {
 impl Rules {
     /// Reads `path`; no file means no rules and every built-in tagger on.
     pub fn load(path: &Path) -> Result<Rules, RulesError> {
-        match std::fs::read_to_string(path) {
+        match crate::home::read_own(path) {
             Ok(text) => Rules::parse(&text, path),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Rules::default()),
             Err(source) => Err(RulesError::Read {

@@ -20,5 +20,6 @@ mod queries;
 mod retention;
 mod tagging;
 mod terminal;
+mod trust;
 mod util;
 mod x;

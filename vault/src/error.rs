@@ -59,6 +59,16 @@ pub enum VaultError {
         mode: u32,
     },
 
+    /// A symbolic link where the vault or its lock belongs: never followed.
+    #[error(
+        "{} is a symbolic link; the vault is never read or written through one: move it away",
+        path.display()
+    )]
+    Link {
+        /// The link.
+        path: PathBuf,
+    },
+
     /// The identity file holds no usable age X25519 identity.
     #[error("{}: not an age identity file ({reason}); create one with age-keygen", path.display())]
     BadIdentity {

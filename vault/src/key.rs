@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -90,6 +90,44 @@ pub(crate) fn create_private(path: &Path) -> Result<File, VaultError> {
             },
             _ => VaultError::io(path, e),
         })
+}
+
+/// `OpenOptions` that refuse a symbolic link as the file opened.
+pub(crate) fn no_follow() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    options
+}
+
+/// Opens `path` with `options` from [`no_follow`]: a symbolic link in its
+/// place is [`VaultError::Link`].
+pub(crate) fn open_no_follow(options: &OpenOptions, path: &Path) -> Result<File, VaultError> {
+    options.open(path).map_err(|error| {
+        if error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            VaultError::Link {
+                path: path.to_path_buf(),
+            }
+        } else {
+            VaultError::io(path, error)
+        }
+    })
+}
+
+/// The bytes of the file at `path`, read without following a symbolic link,
+/// after checking that nobody but its owner can read or write it.
+pub(crate) fn read_private(path: &Path) -> Result<Vec<u8>, VaultError> {
+    let mut file = open_no_follow(no_follow().read(true), path)?;
+    let mode = file.metadata().map_err(|e| VaultError::io(path, e))?.mode() & 0o7777;
+    if mode & 0o066 != 0 {
+        return Err(VaultError::Permissions {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| VaultError::io(path, e))?;
+    Ok(bytes)
 }
 
 /// Refuses a file that anyone but its owner can read or write.

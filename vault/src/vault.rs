@@ -12,7 +12,7 @@ use secrecy::SecretString;
 
 use crate::crypt::{self, Protection};
 use crate::format::{self, DecodeError, Entries};
-use crate::key::{check_private, create_private, sync_dir};
+use crate::key::{create_private, no_follow, open_no_follow, read_private, sync_dir};
 use crate::{Key, SCRYPT_WORK_FACTOR, VaultError};
 
 /// An unlocked vault: account secrets in memory, with the key to save them.
@@ -104,8 +104,7 @@ impl Vault {
     }
 
     fn load(path: &Path, key: Key, lock: Option<VaultLock>) -> Result<Vault, VaultError> {
-        check_private(path)?;
-        let ciphertext = fs::read(path).map_err(|e| VaultError::io(path, e))?;
+        let ciphertext = read_private(path)?;
         let plaintext = crypt::decrypt(path, &ciphertext, &key)?;
         let entries = format::decode(&plaintext).map_err(|e| match e {
             DecodeError::TooNew(found) => VaultError::TooNew {
@@ -261,13 +260,14 @@ impl VaultLock {
 
     fn acquire(vault: &Path) -> Result<VaultLock, VaultError> {
         let path = sibling(vault, ".lock");
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| VaultError::io(&path, e))?;
+        let file = open_no_follow(
+            no_follow()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .mode(0o600),
+            &path,
+        )?;
         let deadline = std::time::Instant::now() + Self::PATIENCE;
         loop {
             match file.try_lock() {

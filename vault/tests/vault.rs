@@ -521,3 +521,33 @@ fn measure_unlock_time() {
         println!("identity: {:?}", started.elapsed());
     }
 }
+
+#[test]
+fn a_vault_or_lock_behind_a_symbolic_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (real, _) = new_vault(dir.path(), passphrase("p"));
+    let link = dir.path().join("linked.age");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for error in [
+        Vault::open(&link, passphrase("p")).unwrap_err(),
+        Vault::open_for_update(&link, passphrase("p")).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, VaultError::Link { path } if *path == link),
+            "{error}"
+        );
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+    }
+
+    // A lock file planted as a link: the file it points to is left alone.
+    let target = dir.path().join("elsewhere");
+    fs::write(&target, "theirs").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+    let lock = dir.path().join("vault.age.lock");
+    fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let error = Vault::open_for_update(&real, passphrase("p")).unwrap_err();
+    assert!(matches!(&error, VaultError::Link { .. }), "{error}");
+    assert_eq!(fs::read_to_string(&target).unwrap(), "theirs");
+    assert_eq!(mode(&target), 0o644);
+}
