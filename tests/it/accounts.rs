@@ -433,3 +433,32 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .windows(needle.len())
         .any(|window| window == needle)
 }
+
+#[test]
+fn work_factors_a_small_machine_cannot_unlock_are_refused() {
+    let inbox = TestInbox::new();
+    let passphrase = inbox.private_file("passphrase", &format!("{PASSPHRASE}\n"));
+    let env = [("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())];
+    for (factor, memory) in [("21", "2 GiB"), ("23", "8 GiB")] {
+        let out = inbox.run_with_input(&["vault", "init", "--work-factor", factor], "", &env);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains(memory) && stderr(&out).contains("choose 20 or less"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!inbox.home().join("vault.age").exists());
+    }
+
+    let (inbox, passphrase) = vault_inbox();
+    let env = [("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())];
+    let out = inbox.run_with_input(&["vault", "passwd", "--work-factor", "21"], "", &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("2 GiB"), "{}", stderr(&out));
+    let out = inbox.run_with_input(&["vault", "status"], "", &env);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("work factor 10"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
