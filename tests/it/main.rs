@@ -17,6 +17,7 @@ mod importance;
 mod privacy;
 mod queries;
 mod retention;
+mod service;
 mod tagging;
 mod util;
 mod x;
