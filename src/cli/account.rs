@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use inbox_connector_api::transport::{check_http_base, is_loopback};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
@@ -196,6 +197,7 @@ fn add_x(
     if args.auth == XAuth::Oauth2 && args.client_id.is_none() {
         bail!("OAuth 2.0 needs the client id of your X app: add --client-id ID");
     }
+    check_http_base("X api_base", &args.api_base)?;
     let mut vault = access.open_for_update()?;
     if args.authorize_later && args.auth != XAuth::Oauth2 {
         bail!("--authorize-later is for OAuth 2.0; OAuth 1.0a tokens are given when adding");
@@ -481,11 +483,4 @@ pub(super) fn confirm(question: &str) -> anyhow::Result<()> {
         bail!("cancelled; nothing was changed");
     }
     Ok(())
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }

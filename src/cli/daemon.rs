@@ -66,14 +66,7 @@ pub(super) fn exit(outcome: anyhow::Result<ExitCode>) -> ExitCode {
 
 /// `info` unless `RUST_LOG` says otherwise; with times, as a service logs.
 pub(super) fn init_daemon_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
+    super::logging::init("info", super::logging::Style::Service);
 }
 
 /// The vault as the daemon opens it, at start and at each SIGHUP. A

@@ -10,6 +10,7 @@ mod format;
 mod import;
 mod importance;
 mod learn;
+mod logging;
 mod maintenance;
 mod progress;
 mod report;
@@ -274,12 +275,5 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .without_time()
-        .with_target(false)
-        .init();
+    logging::init(default, logging::Style::Command);
 }

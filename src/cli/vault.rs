@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use inbox_vault::{Key, Protection, SCRYPT_WORK_FACTOR, Vault, create_identity};
+use inbox_vault::{
+    Key, MAX_WRITE_WORK_FACTOR, Protection, SCRYPT_WORK_FACTOR, Vault, VaultError, create_identity,
+};
 
 use super::unlock::{VaultAccess, read_new_passphrase};
 use crate::config::ConfigEdit;
@@ -23,9 +25,10 @@ pub(super) enum VaultCommand {
         /// (default: identity.txt in the config directory).
         #[arg(long, num_args = 0..=1, value_name = "FILE")]
         identity: Option<Option<PathBuf>>,
-        /// scrypt work factor (log2 N) for a passphrase; lower unlocks faster
-        /// and resists guessing less. Only for slow devices.
-        #[arg(long, default_value_t = SCRYPT_WORK_FACTOR, value_parser = clap::value_parser!(u8).range(10..=22))]
+        /// scrypt work factor (log2 N, 10 to 20) for a passphrase: each
+        /// step doubles the time and memory (2^N KiB) of every unlock; lower
+        /// resists guessing less. Only for slow devices.
+        #[arg(long, default_value_t = SCRYPT_WORK_FACTOR, value_parser = work_factor)]
         work_factor: u8,
     },
     /// Re-encrypt the vault under a new passphrase, or (with --identity) an
@@ -37,6 +40,10 @@ pub(super) enum VaultCommand {
         /// Read the new passphrase from this file descriptor.
         #[arg(long, value_name = "N")]
         new_passphrase_fd: Option<u32>,
+        /// scrypt work factor for the new passphrase (10 to 20; default: the
+        /// vault's, at most 20).
+        #[arg(long, value_parser = work_factor, conflicts_with = "identity")]
+        work_factor: Option<u8>,
     },
     /// Where the vault is and how it is protected; no key needed.
     Status,
@@ -55,7 +62,8 @@ pub(super) fn run(
         VaultCommand::Passwd {
             identity,
             new_passphrase_fd,
-        } => passwd(home, access, identity, new_passphrase_fd),
+            work_factor,
+        } => passwd(home, access, identity, new_passphrase_fd, work_factor),
         VaultCommand::Status => status(access),
     }
 }
@@ -93,6 +101,7 @@ fn passwd(
     access: &VaultAccess,
     identity: Option<Option<PathBuf>>,
     new_passphrase_fd: Option<u32>,
+    work_factor: Option<u8>,
 ) -> anyhow::Result<ExitCode> {
     let mut vault = access.open_for_update()?;
     let new = match &identity {
@@ -107,7 +116,10 @@ fn passwd(
         Key::Identity(file) => Some(file.clone()),
         Key::Passphrase(_) => None,
     };
-    vault.rekey(new)?;
+    match work_factor {
+        Some(work_factor) => vault.rekey_with_work_factor(new, work_factor)?,
+        None => vault.rekey(new)?,
+    }
     remember_identity(home, identity_file.as_deref())?;
     println!(
         "re-encrypted the vault {} ({how}); the previous version is kept as {}.bak until the next change",
@@ -153,6 +165,27 @@ fn status(access: &VaultAccess) -> anyhow::Result<ExitCode> {
         println!("identity: {} ({state})", identity.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A scrypt work factor for a new key: from 10 (weaker is too easy to
+/// guess) to [`MAX_WRITE_WORK_FACTOR`].
+fn work_factor(text: &str) -> Result<u8, String> {
+    let requested: u8 = text.parse().map_err(|_| {
+        format!("{text:?} is not a whole number from 10 to {MAX_WRITE_WORK_FACTOR}")
+    })?;
+    if requested < 10 {
+        return Err(format!(
+            "below 10 a passphrase is too easy to guess; choose 10 to {MAX_WRITE_WORK_FACTOR}"
+        ));
+    }
+    if requested > MAX_WRITE_WORK_FACTOR {
+        let error = VaultError::WorkFactorTooHigh {
+            requested,
+            max: MAX_WRITE_WORK_FACTOR,
+        };
+        return Err(error.to_string());
+    }
+    Ok(requested)
 }
 
 /// An existing identity file, or a new one created (mode 0600) at `file`.

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use inbox_connector_imap::testing::{Admin, PASSWORD as PEER_PASSWORD, prefix};
 use inbox_vault::{Key, Vault};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -16,6 +17,10 @@ const PASSPHRASE: &str = "vault-passphrase-7f3a9c1e";
 const PASSWORD: &str = "imap-password-d41d8cd9";
 const ACCESS_TOKEN: &str = "x-access-token-5eb63bbb";
 const REFRESH_TOKEN: &str = "x-refresh-token-e0df9a2c";
+/// One message on the Dovecot test server for `sync` to fetch.
+const PEER_MESSAGE: &[u8] = b"From: Bob <bob@example.org>\r\nTo: alice@example.org\r\n\
+    Subject: logged in\r\nMessage-ID: <secrets@example.org>\r\n\
+    Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nHello.\r\n";
 
 /// An inbox with a passphrase vault (cheap scrypt) and the passphrase file.
 pub fn vault_inbox() -> (TestInbox, PathBuf) {
@@ -263,17 +268,21 @@ fn x_tokens_come_from_stdin_and_are_checked() {
 }
 
 /// Every secret used goes through the commands at trace level; none may
-/// appear in any output or any file outside the vault.
+/// appear in any output or any file outside the vault. `account test` and
+/// `sync` log in to the Dovecot test server (LOGIN carries the password) at
+/// every log setting that could show the protocol, including one more
+/// specific than any built-in directive.
 #[test]
 fn secrets_never_leave_the_vault() {
     let (inbox, passphrase) = vault_inbox();
-    let traced = |args: &[&str], input: &str| {
+    let logged = |log: &str, args: &[&str], input: &str| {
         let env = [
             ("INBOX_PASSPHRASE_FILE", passphrase.as_os_str()),
-            ("RUST_LOG", OsStr::new("trace")),
+            ("RUST_LOG", OsStr::new(log)),
         ];
         inbox.run_with_input(args, input, &env)
     };
+    let traced = |args: &[&str], input: &str| logged("trace", args, input);
     let tricky = corpus().join("mime-tricky");
     let imap = [
         "account",
@@ -286,7 +295,7 @@ fn secrets_never_leave_the_vault() {
         "alice",
         "--password-stdin",
     ];
-    let outputs = [
+    let mut outputs = vec![
         traced(&imap, &format!("{PASSWORD}\n")),
         traced(
             &[
@@ -314,7 +323,37 @@ fn secrets_never_leave_the_vault() {
     ];
     assert!(outputs[0].status.success() && outputs[1].status.success());
 
-    let secrets = [PASSPHRASE, PASSWORD, ACCESS_TOKEN, REFRESH_TOKEN];
+    let runtime = crate::imap::runtime();
+    let prefix = prefix("secrets");
+    let mut admin = runtime.block_on(Admin::connect(&prefix));
+    let folder = runtime.block_on(admin.create("in"));
+    runtime.block_on(admin.append(&folder, PEER_MESSAGE, "()"));
+    crate::imap::add_account(&inbox, &passphrase, &prefix, &[]);
+    for log in [
+        "trace",
+        "async_imap=trace,imap_proto=trace",
+        "async_imap::imap_stream=trace,rustls=trace,warn",
+    ] {
+        for args in [&["account", "test", "alice"][..], &["sync", "alice"]] {
+            let out = logged(log, args, "");
+            assert_success(&out, &format!("{args:?} at RUST_LOG={log}"));
+            if log == "trace" && args[0] == "sync" {
+                // The index's own debug lines: the level was really on.
+                assert!(stderr(&out).contains("DEBUG"), "nothing logged");
+            }
+            outputs.push(out);
+        }
+    }
+    runtime.block_on(admin.cleanup());
+    assert_eq!(inbox.count("account:alice"), 1);
+
+    let secrets = [
+        PASSPHRASE,
+        PASSWORD,
+        ACCESS_TOKEN,
+        REFRESH_TOKEN,
+        PEER_PASSWORD,
+    ];
     for out in &outputs {
         for text in [&out.stdout, &out.stderr] {
             let text = String::from_utf8_lossy(text);
@@ -393,4 +432,33 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
+}
+
+#[test]
+fn work_factors_a_small_machine_cannot_unlock_are_refused() {
+    let inbox = TestInbox::new();
+    let passphrase = inbox.private_file("passphrase", &format!("{PASSPHRASE}\n"));
+    let env = [("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())];
+    for (factor, memory) in [("21", "2 GiB"), ("23", "8 GiB")] {
+        let out = inbox.run_with_input(&["vault", "init", "--work-factor", factor], "", &env);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains(memory) && stderr(&out).contains("choose 20 or less"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!inbox.home().join("vault.age").exists());
+    }
+
+    let (inbox, passphrase) = vault_inbox();
+    let env = [("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())];
+    let out = inbox.run_with_input(&["vault", "passwd", "--work-factor", "21"], "", &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("2 GiB"), "{}", stderr(&out));
+    let out = inbox.run_with_input(&["vault", "status"], "", &env);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("work factor 10"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -419,3 +419,31 @@ fn a_passphrase_vault_needs_a_passphrase_source_and_a_dead_server_is_retried() {
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon).code(), Some(0));
 }
+
+/// The daemon holds passwords and tokens in memory: no core file may carry
+/// them to disk (`RLIMIT_CORE` 0, and not dumpable, which as a side effect
+/// gives its `/proc` files to root).
+#[test]
+fn inboxd_writes_no_core_file() {
+    let inbox = TestInbox::new();
+    let log = inbox.private_file("inboxd.log", "");
+    let mut daemon = start_daemon(&inbox, &log);
+    let socket = Home::at(&inbox.home()).socket_path();
+    eventually("the socket", || UnixStream::connect(&socket).ok());
+
+    let proc = PathBuf::from(format!("/proc/{}", daemon.id()));
+    let limits = std::fs::read_to_string(proc.join("limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|line| line.starts_with("Max core file size"))
+        .expect("a core limit");
+    let values: Vec<&str> = core.split_whitespace().skip(4).take(2).collect();
+    assert_eq!(values, ["0", "0"], "{core}");
+    if !rustix::process::getuid().is_root() {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(proc.join("environ")).unwrap().uid();
+        assert_eq!(owner, 0, "inboxd is dumpable");
+    }
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon).code(), Some(0));
+}

@@ -18,6 +18,7 @@ mod index_files;
 mod privacy;
 mod queries;
 mod retention;
+mod service;
 mod tagging;
 mod terminal;
 mod trust;

@@ -416,3 +416,56 @@ fn the_daemon_polls_x_accounts_and_stops_one_whose_token_is_refused() {
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon).code(), Some(0));
 }
+
+#[test]
+fn plain_http_to_another_machine_is_refused() {
+    let (inbox, passphrase) = vault_inbox();
+    let env = [("INBOX_PASSPHRASE_FILE", passphrase.as_os_str())];
+    let add = |api_base: &str| {
+        let args = [
+            "account",
+            "add",
+            "x",
+            "me",
+            "--client-id",
+            "client-1",
+            "--api-base",
+            api_base,
+            "--tokens-stdin",
+        ];
+        inbox.run_with_input(
+            &args,
+            &format!("access_token={ACCESS}\nrefresh_token={REFRESH}\n"),
+            &env,
+        )
+    };
+    let refused = add("http://api.example.com");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        said.contains("unencrypted") && said.contains("https://"),
+        "{said}"
+    );
+    let config = inbox.home().join("config.toml");
+    assert!(
+        !std::fs::read_to_string(&config)
+            .unwrap_or_default()
+            .contains("[accounts.me]")
+    );
+    assert_eq!(vault_secret(&inbox, "access_token"), None);
+
+    // A configuration edited by hand is refused before anything is sent.
+    assert!(add("https://api.example.com").status.success());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("https://api.example.com", "http://api.example.com"),
+    )
+    .unwrap();
+    for args in [&["account", "test", "me"][..], &["sync", "me"]] {
+        let out = inbox.run_with_input(args, "", &env);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(said.contains("unencrypted"), "{args:?}: {said}");
+    }
+}

@@ -46,6 +46,21 @@ pub enum VaultError {
         max: u8,
     },
 
+    /// A new key was asked for with a scrypt work factor above
+    /// [`crate::MAX_WRITE_WORK_FACTOR`]: too much memory to unlock on a small machine.
+    #[error(
+        "scrypt work factor {requested} needs {} of memory at every unlock; the highest \
+         inbox writes is {max} ({}): choose {max} or less",
+        crate::scrypt_memory(*requested),
+        crate::scrypt_memory(*max)
+    )]
+    WorkFactorTooHigh {
+        /// The work factor asked for.
+        requested: u8,
+        /// The highest work factor written.
+        max: u8,
+    },
+
     /// A vault or identity file that other users could read or write.
     #[error(
         "{} has mode {mode:04o}, readable or writable by other users; run `chmod 600 {}`",

@@ -4,7 +4,8 @@
 //!
 //! A vault is unlocked with a [`Key`]: a passphrase, stretched with scrypt at
 //! work factor [`SCRYPT_WORK_FACTOR`] (2^18 iterations, about 1 s to
-//! unlock on a 2-core machine; files asking for more than
+//! unlock on a 2-core machine and 256 MiB of memory; a vault is written
+//! with at most [`MAX_WRITE_WORK_FACTOR`], and files asking for more than
 //! [`MAX_SCRYPT_WORK_FACTOR`] are refused), or an age X25519 identity file
 //! (`age-keygen` format, made by [`create_identity`]; unlocking takes well
 //! under 10 ms).
@@ -46,6 +47,27 @@ pub use vault::{Status, Vault};
 /// The scrypt work factor (log2 N) for passphrase vaults: N = 2^18.
 pub const SCRYPT_WORK_FACTOR: u8 = 18;
 
+/// The highest scrypt work factor a vault is written with. scrypt (r = 8)
+/// needs 2^N KiB of memory: 20 is 1 GiB and about 16 times the work of
+/// [`SCRYPT_WORK_FACTOR`] at every unlock, as much as a small machine gives.
+pub const MAX_WRITE_WORK_FACTOR: u8 = 20;
+
 /// The highest scrypt work factor accepted when unlocking (16 times the
-/// work of [`SCRYPT_WORK_FACTOR`]), so a planted file cannot stall unlocking.
+/// work of [`SCRYPT_WORK_FACTOR`], 4 GiB), so a planted file cannot stall
+/// unlocking, while vaults that earlier versions wrote above
+/// [`MAX_WRITE_WORK_FACTOR`] still open.
 pub const MAX_SCRYPT_WORK_FACTOR: u8 = SCRYPT_WORK_FACTOR + 4;
+
+/// The memory scrypt needs at `work_factor` (2^N KiB), in words.
+pub fn scrypt_memory(work_factor: u8) -> String {
+    let (unit, shift) = match work_factor {
+        0..10 => ("KiB", 0),
+        10..20 => ("MiB", 10),
+        20..30 => ("GiB", 20),
+        _ => ("TiB", 30),
+    };
+    match 1u64.checked_shl(u32::from(work_factor - shift)) {
+        Some(amount) => format!("{amount} {unit}"),
+        None => format!("2^{work_factor} KiB"),
+    }
+}

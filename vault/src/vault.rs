@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use crate::crypt::{self, Protection};
 use crate::format::{self, DecodeError, Entries};
 use crate::key::{create_private, no_follow, open_no_follow, read_private, sync_dir};
-use crate::{Key, SCRYPT_WORK_FACTOR, VaultError};
+use crate::{Key, MAX_WRITE_WORK_FACTOR, SCRYPT_WORK_FACTOR, VaultError};
 
 /// An unlocked vault: account secrets in memory, with the key to save them.
 pub struct Vault {
@@ -58,12 +58,14 @@ impl Vault {
     }
 
     /// Like [`Vault::create`] with an explicit scrypt work factor (log2 N,
-    /// 1..=[`crate::MAX_SCRYPT_WORK_FACTOR`]); lower means faster and weaker.
+    /// 1..=[`MAX_WRITE_WORK_FACTOR`], else [`VaultError::WorkFactorTooHigh`]);
+    /// lower means faster and weaker.
     pub fn create_with_work_factor(
         path: &Path,
         key: Key,
         work_factor: u8,
     ) -> Result<Vault, VaultError> {
+        let work_factor = checked_work_factor(work_factor)?;
         let lock = VaultLock::acquire(path)?;
         if path.exists() {
             return Err(VaultError::Exists {
@@ -73,7 +75,7 @@ impl Vault {
         let vault = Vault {
             path: path.to_path_buf(),
             key,
-            work_factor: work_factor.clamp(1, crate::MAX_SCRYPT_WORK_FACTOR),
+            work_factor,
             entries: Entries::new(),
             _lock: Some(lock),
         };
@@ -82,7 +84,8 @@ impl Vault {
     }
 
     /// Opens and decrypts the vault at `path` with `key`, to read it. Later
-    /// saves keep the scrypt work factor the file was written with.
+    /// saves keep the scrypt work factor the file was written with, lowered
+    /// to [`MAX_WRITE_WORK_FACTOR`] if an earlier version wrote more.
     pub fn open(path: &Path, key: Key) -> Result<Vault, VaultError> {
         Vault::load(path, key, None)
     }
@@ -119,7 +122,7 @@ impl Vault {
         let work_factor = match crypt::protection(&ciphertext) {
             Some(Protection::Passphrase {
                 work_factor: Some(found),
-            }) => found,
+            }) => found.min(MAX_WRITE_WORK_FACTOR),
             _ => SCRYPT_WORK_FACTOR,
         };
         Ok(Vault {
@@ -198,10 +201,19 @@ impl Vault {
     /// Re-encrypts the vault to `new` and saves it. On failure the vault
     /// keeps its old key, on disk and in memory.
     pub fn rekey(&mut self, new: Key) -> Result<(), VaultError> {
-        let old = std::mem::replace(&mut self.key, new);
+        self.rekey_with_work_factor(new, self.work_factor)
+    }
+
+    /// Like [`Vault::rekey`], stretching a passphrase with `work_factor`
+    /// (as in [`Vault::create_with_work_factor`]) from now on.
+    pub fn rekey_with_work_factor(&mut self, new: Key, work_factor: u8) -> Result<(), VaultError> {
+        let work_factor = checked_work_factor(work_factor)?;
+        let old_key = std::mem::replace(&mut self.key, new);
+        let old_work_factor = std::mem::replace(&mut self.work_factor, work_factor);
         let result = self.save();
         if result.is_err() {
-            self.key = old;
+            self.key = old_key;
+            self.work_factor = old_work_factor;
         }
         result
     }
@@ -248,6 +260,17 @@ impl Vault {
         }
         Ok(())
     }
+}
+
+/// `work_factor` if a vault may be written with it (at least 1).
+fn checked_work_factor(work_factor: u8) -> Result<u8, VaultError> {
+    if work_factor > MAX_WRITE_WORK_FACTOR {
+        return Err(VaultError::WorkFactorTooHigh {
+            requested: work_factor,
+            max: MAX_WRITE_WORK_FACTOR,
+        });
+    }
+    Ok(work_factor.max(1))
 }
 
 /// An exclusive advisory lock on `<vault>.lock`, released when the file closes.

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use inbox_vault::{
-    FORMAT_VERSION, Key, MAX_SCRYPT_WORK_FACTOR, Protection, SCRYPT_WORK_FACTOR, Vault, VaultError,
-    create_identity,
+    FORMAT_VERSION, Key, MAX_SCRYPT_WORK_FACTOR, MAX_WRITE_WORK_FACTOR, Protection,
+    SCRYPT_WORK_FACTOR, Vault, VaultError, create_identity,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -550,4 +550,70 @@ fn a_vault_or_lock_behind_a_symbolic_link_is_refused() {
     assert!(matches!(&error, VaultError::Link { .. }), "{error}");
     assert_eq!(fs::read_to_string(&target).unwrap(), "theirs");
     assert_eq!(mode(&target), 0o644);
+}
+
+#[test]
+fn a_work_factor_above_what_a_small_machine_can_unlock_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let err = Vault::create_with_work_factor(&path, passphrase("p"), 21)
+        .expect_err("work factor 21 refused");
+    let said = err.to_string();
+    assert!(said.contains("2 GiB") && said.contains("20"), "{said}");
+    assert!(!path.exists());
+
+    let (path, mut vault) = new_vault(dir.path(), passphrase("old"));
+    let err = vault
+        .rekey_with_work_factor(passphrase("new"), 21)
+        .unwrap_err();
+    assert!(err.to_string().contains("2 GiB"), "{err}");
+    let vault = Vault::open(&path, passphrase("old")).expect("old key still opens it");
+    assert_eq!(
+        secret(&vault, "work", "password").as_deref(),
+        Some("hunter2")
+    );
+}
+
+#[test]
+fn rekeying_can_set_the_work_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_vault(dir.path(), passphrase("old"));
+    vault
+        .rekey_with_work_factor(passphrase("new"), TEST_WORK_FACTOR + 1)
+        .unwrap();
+    assert_eq!(
+        Vault::status(&path).unwrap().protection,
+        Some(Protection::Passphrase {
+            work_factor: Some(TEST_WORK_FACTOR + 1)
+        })
+    );
+    Vault::open(&path, passphrase("new")).expect("new key opens it");
+}
+
+/// A vault written at 21 by an earlier version opens (2 GiB of scrypt),
+/// and its next save writes it at [`MAX_WRITE_WORK_FACTOR`]. Run with
+/// `cargo test -p inbox-vault --test vault -- --ignored older_vault`.
+#[test]
+#[ignore = "needs 2 GiB of memory for scrypt"]
+fn an_older_vault_above_the_cap_opens_and_is_saved_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let mut recipient = age::scrypt::Recipient::new(SecretString::from("p"));
+    recipient.set_work_factor(MAX_WRITE_WORK_FACTOR + 1);
+    let document = br#"{"format": 1, "entries": {"work": {"password": "hunter2"}}}"#;
+    fs::write(&path, age::encrypt(&recipient, document).unwrap()).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+
+    let vault = Vault::open(&path, passphrase("p")).expect("opens");
+    assert_eq!(
+        secret(&vault, "work", "password").as_deref(),
+        Some("hunter2")
+    );
+    vault.save().unwrap();
+    assert_eq!(
+        Vault::status(&path).unwrap().protection,
+        Some(Protection::Passphrase {
+            work_factor: Some(MAX_WRITE_WORK_FACTOR)
+        })
+    );
 }

@@ -31,6 +31,7 @@ pub mod delete;
 pub mod dm;
 #[cfg(feature = "conformance")]
 pub mod testing;
+pub mod transport;
 
 /// What kind of source an item came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -33,8 +33,8 @@ mod wire;
 use async_trait::async_trait;
 use inbox_connector_api::delete::{DeleteReport, Deletion};
 use inbox_connector_api::dm::DmUser;
+use inbox_connector_api::transport::check_http_base;
 use inbox_connector_api::{Connector, ConnectorError, Cursor, Location, Sink, SourceKind};
-use reqwest::Url;
 
 pub use crate::http::RateLimit;
 pub use crate::settings::{
@@ -62,15 +62,7 @@ impl XConnector {
         settings: XSettings,
         tokens: Box<dyn TokenStore>,
     ) -> Result<XConnector, ConnectorError> {
-        let base = settings.api_base.trim_end_matches('/').to_owned();
-        let parsed = Url::parse(&base).map_err(|error| {
-            ConnectorError::Unsupported(format!("the X api_base {base:?} is not a URL: {error}"))
-        })?;
-        if !matches!(parsed.scheme(), "https" | "http") {
-            return Err(ConnectorError::Unsupported(format!(
-                "the X api_base {base:?} must start with https://"
-            )));
-        }
+        let base = check_http_base("X api_base", &settings.api_base)?;
         let http = Http::new(settings.retry)?;
         Ok(XConnector {
             api: Api::new(http, base, settings.credentials, tokens),

@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use inbox_connector_api::ConnectorError;
+use inbox_connector_api::transport::check_http_base;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -103,6 +104,7 @@ pub async fn exchange_code(
     redirect_uri: &str,
     verifier: &str,
 ) -> Result<OAuth2Tokens, ConnectorError> {
+    let api_base = check_http_base("X api_base", api_base)?;
     let http = Http::new(RetryPolicy::default())?;
     let form = [
         ("grant_type", "authorization_code"),
@@ -113,7 +115,7 @@ pub async fn exchange_code(
     ];
     let granted = request_tokens(
         &http,
-        api_base,
+        &api_base,
         client_id,
         client_secret,
         &form,

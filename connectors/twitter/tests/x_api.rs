@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use inbox_connector_api::dm::EventKind;
 use inbox_connector_api::testing::{RecordingSink, check_conformance};
 use inbox_connector_api::{Change, Connector, ConnectorError, Cursor, Location, SourceKind};
-use inbox_connector_x::{RateLimit, XCredentials};
+use inbox_connector_x::{RateLimit, XConnector, XCredentials, XSettings};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -824,4 +824,49 @@ async fn known_events_are_not_delivered_again() {
         .collect();
     assert_eq!(ids.len(), 8);
     assert!(!ids.contains(&id(105)));
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_except_to_this_machine() {
+    let keys = || XCredentials::OAuth1(oauth1_keys());
+    for base in [
+        "http://api.example.com",
+        "http://10.0.0.7:8080/",
+        "http://[2001:db8::1]",
+    ] {
+        let settings = XSettings {
+            api_base: base.to_owned(),
+            credentials: keys(),
+            retry: fast_retry(),
+        };
+        let error = XConnector::new(settings, Box::new(NoStore)).unwrap_err();
+        assert!(
+            matches!(&error, ConnectorError::Unsupported(text)
+                if text.contains("unencrypted") && text.contains("https://")),
+            "{base}: {error:?}"
+        );
+        let error = inbox_connector_x::oauth2::exchange_code(
+            base,
+            "client-1",
+            None,
+            "c",
+            "http://127.0.0.1:9000/cb",
+            "v",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&error, ConnectorError::Unsupported(text) if text.contains("unencrypted")),
+            "{base}: {error:?}"
+        );
+    }
+    for base in [
+        "https://api.example.com",
+        "http://localhost:9000",
+        "http://127.0.0.1:9000",
+        "http://127.8.0.1",
+        "http://[::1]:9000",
+    ] {
+        connector_at(base.to_owned(), keys(), Box::new(NoStore));
+    }
 }
