@@ -94,11 +94,7 @@ pub(super) fn to_text(html: &str) -> String {
 
 /// Ends the current word at a tag: a new line after a block tag, else a space.
 fn separate(text: &mut String, tag: &[u8]) {
-    let separator = if BLOCK_TAGS.contains(&tag) {
-        '\n'
-    } else {
-        ' '
-    };
+    let separator = if BLOCK_TAGS.contains(&tag) { '\n' } else { ' ' };
     if !text.ends_with(['\n', ' ']) && !text.is_empty() {
         text.push(separator);
     } else if separator == '\n' && text.ends_with(' ') {
@@ -188,7 +184,10 @@ mod tests {
             "café ’n’ crème — Ω… ∉"
         );
         // Without the semicolon, as browsers read legacy references.
-        assert_eq!(to_text("caf&eacute au lait &copy 2024"), "café au lait © 2024");
+        assert_eq!(
+            to_text("caf&eacute au lait &copy 2024"),
+            "café au lait © 2024"
+        );
     }
 
     #[test]
@@ -197,7 +196,10 @@ mod tests {
                     <script>var s = '</p>never shown';</script>shown\
                     <style>a::after { content: '<b>no</b>' }</style> too</body>";
         assert_eq!(to_text(html), "shown too");
-        assert_eq!(to_text("<textarea><b>kept</b> as text</textarea>"), "<b>kept</b> as text");
+        assert_eq!(
+            to_text("<textarea><b>kept</b> as text</textarea>"),
+            "<b>kept</b> as text"
+        );
     }
 
     #[test]
@@ -256,7 +258,11 @@ mod tests {
         assert_eq!(to_text(&wide), "wide");
         assert_eq!(links(&wide, 10), ["https://last.example/"]);
 
-        let deep = format!("{}deep{}", "<div>".repeat(100_000), "</span>".repeat(100_000));
+        let deep = format!(
+            "{}deep{}",
+            "<div>".repeat(100_000),
+            "</span>".repeat(100_000)
+        );
         assert_eq!(to_text(&deep), "deep");
     }
 }

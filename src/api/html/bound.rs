@@ -46,8 +46,8 @@ const FORMATTING: &[&str] = &[
 /// Kept elements that the tree builder does not treat as special: an end
 /// tag of such an element closes it only across other ones of them.
 const PHRASING: &[&str] = &[
-    "a", "abbr", "b", "code", "del", "em", "i", "ins", "kbd", "q", "s", "small", "span",
-    "strike", "strong", "sub", "sup", "tt", "u",
+    "a", "abbr", "b", "code", "del", "em", "i", "ins", "kbd", "q", "s", "small", "span", "strike",
+    "strong", "sub", "sup", "tt", "u",
 ];
 
 /// Table parts: a browser ignores them outside a table.
@@ -99,7 +99,9 @@ type Element = u8;
 
 /// The element of [`ALLOWED`] named `name`.
 fn element(name: &[u8]) -> Option<Element> {
-    let at = ALLOWED.iter().position(|(kept, _)| kept.as_bytes() == name)?;
+    let at = ALLOWED
+        .iter()
+        .position(|(kept, _)| kept.as_bytes() == name)?;
     Element::try_from(at).ok()
 }
 
@@ -230,13 +232,20 @@ impl Writer {
 
     fn start_tag(&mut self, tag: StartTag) {
         let kind = kind(tag.element);
-        let in_table = || self.open.iter().any(|&open| self::kind(open) & IS_TABLE != 0);
+        let in_table = || {
+            self.open
+                .iter()
+                .any(|&open| self::kind(open) & IS_TABLE != 0)
+        };
         if self.written == MAX_TAGS || (kind & IS_TABLE_PART != 0 && !in_table()) {
             return;
         }
         let name = name(tag.element);
         if name == "img" {
-            let source = tag.attributes.iter().find(|(attribute, _)| *attribute == "src");
+            let source = tag
+                .attributes
+                .iter()
+                .find(|(attribute, _)| *attribute == "src");
             if !source.is_some_and(|(_, url)| is_embedded_image(url)) {
                 return;
             }
@@ -276,7 +285,10 @@ impl Writer {
             "tr" => (&["tr"], |kind| kind & IS_TABLE == 0),
             _ => return None,
         };
-        let peers: Vec<Element> = peers.iter().filter_map(|peer| element(peer.as_bytes())).collect();
+        let peers: Vec<Element> = peers
+            .iter()
+            .filter_map(|peer| element(peer.as_bytes()))
+            .collect();
         self.find_open(&peers, passes)
     }
 
@@ -313,7 +325,10 @@ impl Writer {
     /// The position of the innermost open element of `elements`, looking
     /// outwards only across elements whose kind `passes`.
     fn find_open(&self, elements: &[Element], passes: fn(u16) -> bool) -> Option<usize> {
-        if elements.iter().all(|&element| self.open_count[usize::from(element)] == 0) {
+        if elements
+            .iter()
+            .all(|&element| self.open_count[usize::from(element)] == 0)
+        {
             return None;
         }
         for (at, &open) in self.open.iter().enumerate().rev() {

@@ -38,7 +38,9 @@ fn keeps_safe_links_and_escapes_attribute_values() {
     let safe = sanitize(r#"<a href='https://example.org/?a=1&amp;b="2"' title=x>go</a>"#);
     assert_eq!(
         safe,
-        format!("<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" title=\"x\" {LINK_REL}>go</a>")
+        format!(
+            "<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" title=\"x\" {LINK_REL}>go</a>"
+        )
     );
     assert_eq!(
         sanitize("<a href=\"mailto:a@b\">m</a>")
@@ -82,8 +84,14 @@ fn relative_urls_go_whatever_hides_the_scheme() {
         "\u{3000}https://example.org/",
     ] {
         let safe = sanitize(&format!("<a href=\"{url}\">l</a><img src=\"{url}\">"));
-        assert!(safe.starts_with("<a ") && safe.ends_with(">l</a>"), "{url}: {safe}");
-        assert!(!safe.contains("href") && !safe.contains("img"), "{url}: {safe}");
+        assert!(
+            safe.starts_with("<a ") && safe.ends_with(">l</a>"),
+            "{url}: {safe}"
+        );
+        assert!(
+            !safe.contains("href") && !safe.contains("img"),
+            "{url}: {safe}"
+        );
     }
     // What the URL parser strips (ASCII blanks and controls) does not hide
     // a scheme.
@@ -135,13 +143,20 @@ fn hostile_markup_is_cleaned_whole() {
     );
 
     let deep = format!("{}x{}", "<div>".repeat(100_000), "</span>".repeat(100_000));
-    let kept = format!("{}x{}", "<div>".repeat(MAX_DEPTH), "</div>".repeat(MAX_DEPTH));
+    let kept = format!(
+        "{}x{}",
+        "<div>".repeat(MAX_DEPTH),
+        "</div>".repeat(MAX_DEPTH)
+    );
     assert_eq!(sanitize(&deep), kept);
 
     // Past the depth bound, tags go and their text stays.
     let paragraphs = format!("{}{}", "<div>".repeat(100_000), "<p>x</p>".repeat(100_000));
     let safe = sanitize(&paragraphs);
-    assert!(safe.starts_with(&format!("{}x", "<div>".repeat(MAX_DEPTH))), "{safe:.2000}");
+    assert!(
+        safe.starts_with(&format!("{}x", "<div>".repeat(MAX_DEPTH))),
+        "{safe:.2000}"
+    );
     assert_eq!(safe.matches('x').count(), 100_000);
     assert!(!safe.contains("<p>"));
 }
@@ -159,9 +174,15 @@ fn unclosed_elements_do_not_use_up_the_depth() {
         "<table>{}</table>",
         "<tr><td><p>a<td><b>b</b>".repeat(2 * MAX_DEPTH)
     );
-    assert_eq!(sanitize(&rows).matches("<td><b>b</b></td>").count(), 2 * MAX_DEPTH);
+    assert_eq!(
+        sanitize(&rows).matches("<td><b>b</b></td>").count(),
+        2 * MAX_DEPTH
+    );
     let paragraphs = "<p>para<div>block</div>".repeat(2 * MAX_DEPTH);
-    assert_eq!(sanitize(&paragraphs).matches("<div>block</div>").count(), 2 * MAX_DEPTH);
+    assert_eq!(
+        sanitize(&paragraphs).matches("<div>block</div>").count(),
+        2 * MAX_DEPTH
+    );
 }
 
 #[test]
