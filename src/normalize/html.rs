@@ -59,13 +59,11 @@ fn tokenize(html: &str, mut visit: impl FnMut(CallbackEvent<'_>) -> bool) {
         visit(event).then_some(())
     });
     emitter.naively_switch_states(true);
-    // The iterator yields `()` when `visit` asks to stop; it cannot fail.
-    let tokens: Tokenizer<_, CallbackEmitter<_, (), ()>> =
+    // The iterator yields `()` when `visit` asks to stop, or ends with the
+    // document; reading `&str` cannot fail.
+    let mut tokens: Tokenizer<_, CallbackEmitter<_, (), ()>> =
         Tokenizer::new_with_emitter(html, emitter);
-    for token in tokens {
-        let _: Result<(), Infallible> = token;
-        break;
-    }
+    let _: Option<Result<(), Infallible>> = tokens.next();
 }
 
 /// Plain text of an HTML document or fragment.
