@@ -22,6 +22,11 @@ Cases (sizes are of the file):
   nest-rfc822-1000       message/rfc822 nested 1,000 levels deep
   parts-100000           multipart/mixed with 100,000 small named attachments
   html-nested-1000000    an HTML-only body of 1,000,000 nested <div> elements
+  html-style-1mb         an HTML-only body of 1 MB of `<style></style>`, then a line of text
+  html-style-2mb         the same, 2 MB
+  html-style-4mb         the same, 4 MB
+  html-attributes-100000 an HTML-only body: one tag with 100,000 attributes around a line of text
+  html-div-span-100000   an HTML-only body: 100,000 <div>, a line of text, 100,000 </span>
   to-dense-8750000       one To field of 8,750,000 four-byte addresses (35 MB)
   fields-dense-4000000   4,000,000 short To and X- fields (35 MB)
   parts-tiny-5000000     5,000,000 seven-byte MIME parts (35 MB)
@@ -183,6 +188,28 @@ def html_nested_1000000(case, _rng):
     return headers(case, "Content-Type: text/html; charset=utf-8\n") + b"\n" + html + b"\n"
 
 
+def html_only(case, html):
+    """A message whose only part is `html` (bytes)."""
+    return headers(case, "Content-Type: text/html; charset=utf-8\n") + b"\n" + html + b"\n"
+
+
+def html_style(size):
+    def make(case, _rng):
+        styles = b"<style></style>" * (size // len(b"<style></style>"))
+        return html_only(case, styles + b"<p>text after the styles</p>")
+
+    return make
+
+
+def html_attributes_100000(case, _rng):
+    attributes = b"".join(f" a{i}=v".encode() for i in range(100_000))
+    return html_only(case, b"<p" + attributes + b">text of a wide tag</p>")
+
+
+def html_div_span_100000(case, _rng):
+    return html_only(case, b"<div>" * 100_000 + b"text between" + b"</span>" * 100_000)
+
+
 def to_dense_8750000(case, _rng):
     return headers(case, "To: " + "a@b," * 8_750_000 + "\n") + b"\nbody\n"
 
@@ -334,6 +361,11 @@ CASES = {
     "nest-rfc822-1000": nest_rfc822_1000,
     "parts-100000": parts_100000,
     "html-nested-1000000": html_nested_1000000,
+    "html-style-1mb": html_style(MB),
+    "html-style-2mb": html_style(2 * MB),
+    "html-style-4mb": html_style(4 * MB),
+    "html-attributes-100000": html_attributes_100000,
+    "html-div-span-100000": html_div_span_100000,
     "to-dense-8750000": to_dense_8750000,
     "fields-dense-4000000": fields_dense_4000000,
     "parts-tiny-5000000": parts_tiny_5000000,

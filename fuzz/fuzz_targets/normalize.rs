@@ -1,9 +1,11 @@
 //! Raw bytes from a mail server or a file -> the message model, as mail and
-//! as an X direct message, and the classifier's tokens of the same bytes.
+//! as an X direct message, the classifier's tokens of the same bytes, and
+//! its HTML part as the API shows it.
 #![no_main]
 
+use inbox::api::sanitize;
 use inbox::classify::Features;
-use inbox::normalize::{BODY_LIMIT, LIST_LIMIT, normalize_item};
+use inbox::normalize::{BODY_LIMIT, LIST_LIMIT, html_part, normalize_item};
 use inbox_connector_api::SourceKind;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,4 +17,7 @@ fuzz_target!(|raw: &[u8]| {
     }
     normalize_item(SourceKind::X, raw);
     Features::of(raw);
+    if let Some(html) = html_part(raw) {
+        sanitize(&html);
+    }
 });

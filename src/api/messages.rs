@@ -4,7 +4,7 @@ use base64::Engine;
 
 use super::{Api, ApiError, html};
 use crate::model::MessageId;
-use crate::normalize::normalize_item;
+use crate::normalize::{html_part, normalize_item};
 use crate::rpc::dto::{LocationDto, MessageDto, SummaryDto};
 use crate::rpc::requests::{GetMessageParams, GetThreadParams};
 use crate::store::{Store, Summary, display_tags};
@@ -29,7 +29,7 @@ pub(super) fn get_message(api: &Api, params: &GetMessageParams) -> Result<Messag
         })
         .collect();
     if params.html && summary.source.is_mail() {
-        dto.html = html::html_part(&raw).map(|part| html::sanitize(&part));
+        dto.html = html_part(&raw).map(|part| html::sanitize(&part));
     }
     if params.raw {
         dto.raw = Some(base64::engine::general_purpose::STANDARD.encode(&raw));

@@ -19,6 +19,7 @@ Subject: Offers\nMessage-ID: <html-1@shop.example>\nDate: Mon, 1 Jul 2024 10:00:
 MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
 <html><head><style>p{color:red}</style></head><body>\
 <p onclick=\"steal()\">Big <b>zebra</b> sale</p><script>alert('x')</script>\
+<p>Caf&eacute; cr&egrave;me &mdash; l&rsquo;offre</p>\
 <a href=\"javascript:alert(1)\">click</a><img src=\"https://tracker.example/pixel.gif\">\
 <a href=\"https://shop.example/zebra\">shop</a></body></html>\n";
 
@@ -247,6 +248,19 @@ fn get_message_gives_text_sanitized_html_and_raw_on_request() {
         html: false,
     });
     assert!(matches!(missing, Err(ApiError::NoSuchMessage(999_999))));
+}
+
+#[test]
+fn named_references_are_found_as_their_characters() {
+    let fixture = Fixture::new();
+    let api = fixture.api();
+    let id = id_of(&api, "subject:offers");
+    for query in ["café", "body:crème", "\"café crème\"", "offre"] {
+        assert_eq!(id_of(&api, query), id, "{query}");
+    }
+    for query in ["eacute", "egrave", "mdash", "rsquo"] {
+        assert_eq!(search(&api, query).total, 0, "{query}");
+    }
 }
 
 #[test]

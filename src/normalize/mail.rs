@@ -78,6 +78,18 @@ pub(super) fn extract(raw: &[u8]) -> Option<Message> {
     Some(message)
 }
 
+/// The first HTML part of `raw` (its decoded text), if it has one.
+///
+/// May panic inside mail-parser on crafted input: call it under
+/// [`super::guard::catch_quietly`].
+pub(super) fn html_part(raw: &[u8]) -> Option<String> {
+    let parsed = PARSER.parse(raw)?;
+    part_list(&parsed, &parsed.html_body).find_map(|part| match &part.body {
+        PartType::Html(html) => Some(html.to_string()),
+        _ => None,
+    })
+}
+
 /// The parts named by `ids`, skipping ids that point nowhere.
 fn part_list<'m>(
     parsed: &'m mail_parser::Message<'m>,

@@ -6,8 +6,9 @@
 //! [`normalize`] runs mail-parser (module `mail`) behind a panic guard
 //! (module `guard`). When mail-parser finds no headers or panics, a small header
 //! scan of our own (module `fallback`) still yields the headers and the raw text,
-//! and the message carries a warning saying so. HTML becomes text with our
-//! own converter (module `html`: every tag separates words), and Date headers
+//! and the message carries a warning saying so. HTML becomes text through an
+//! HTML5 tokenizer (module `html`: every tag separates words, every named
+//! character reference is decoded), and Date headers
 //! that mail-parser rejects get a second, lenient reading (module `date`).
 //!
 //! Panics inside the guard are caught with `catch_unwind`, so a binary built
@@ -68,6 +69,15 @@ pub fn normalize(raw: &[u8]) -> Message {
     message.warnings.extend(view.warnings);
     limits::cap_header_fields(&mut message);
     message
+}
+
+/// The first HTML part of a raw RFC 5322 message, read through the same
+/// bounded view as [`normalize`], so a message dense with MIME parts costs
+/// no more here than at import. A parser panic counts as no HTML part.
+pub fn html_part(raw: &[u8]) -> Option<String> {
+    let view = bound::parse_view(raw);
+    let raw = view.bytes.as_ref();
+    guard::catch_quietly(|| mail::html_part(raw)).ok().flatten()
 }
 
 fn fallback_with_warning(raw: &[u8], problem: &str) -> Message {

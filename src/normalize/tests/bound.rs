@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::normalize::bound::{
     BOUNDARY_LINE_LIMIT, FIELD_NAME_BUDGET, HEADER_BLOCK_BUDGET, parse_view,
 };
-use crate::normalize::{LIST_LIMIT, normalize};
+use crate::normalize::{LIST_LIMIT, html_part, normalize};
 
 fn warned(warnings: &[String], words: &str) -> bool {
     warnings.iter().any(|w| w.contains(words))
@@ -122,4 +122,26 @@ fn ordinary_messages_are_parsed_as_they_are() {
     let view = parse_view(raw.as_bytes());
     assert!(matches!(view.bytes, Cow::Borrowed(bytes) if bytes == raw.as_bytes()));
     assert!(view.warnings.is_empty(), "{:?}", view.warnings);
+}
+
+/// The HTML part the API shows is found in the same bounded view as the
+/// text import keeps: the parts after the cut are not parsed for it either.
+#[test]
+fn the_html_part_is_read_through_the_bounded_view() {
+    let tiny_parts = "--m\n\nx\n".repeat(BOUNDARY_LINE_LIMIT + 10);
+    let html = "--m\nContent-Type: text/html\n\n<p>caf&eacute;</p>\n";
+    let raw = |before: &str, after: &str| {
+        format!(
+            "Subject: parts\nContent-Type: multipart/mixed; boundary=m\n\n{before}{after}--m--\n"
+        )
+    };
+
+    let first = raw(html, &tiny_parts);
+    assert_eq!(
+        html_part(first.as_bytes()).as_deref(),
+        Some("<p>caf&eacute;</p>")
+    );
+
+    let past_the_cut = raw(&tiny_parts, html);
+    assert_eq!(html_part(past_the_cut.as_bytes()), None);
 }
