@@ -31,11 +31,8 @@ impl Drop for Restore {
 
 /// [`ApiError::Cancelled`] once the caller of the running call has gone.
 pub(crate) fn check() -> Result<(), ApiError> {
-    let cancelled = CURRENT.with_borrow(|token| {
-        token
-            .as_ref()
-            .is_some_and(CancellationToken::is_cancelled)
-    });
+    let cancelled =
+        CURRENT.with_borrow(|token| token.as_ref().is_some_and(CancellationToken::is_cancelled));
     match cancelled {
         true => Err(ApiError::Cancelled),
         false => Ok(()),

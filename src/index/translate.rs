@@ -114,7 +114,8 @@ impl<'a> Translator<'a> {
         let fields = &self.fields;
         let targets = match field {
             TextField::Any => {
-                let any: [Field; ANY_FIELDS] = [fields.from, fields.to, fields.subject, fields.body];
+                let any: [Field; ANY_FIELDS] =
+                    [fields.from, fields.to, fields.subject, fields.body];
                 any.to_vec()
             }
             TextField::From => vec![fields.from],

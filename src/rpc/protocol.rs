@@ -162,7 +162,11 @@ fn request(value: &RawValue) -> Result<Request, Response> {
             .remove(name)
             .map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
     };
-    if member(&mut object, "jsonrpc").as_ref().and_then(Value::as_str) != Some("2.0") {
+    if member(&mut object, "jsonrpc")
+        .as_ref()
+        .and_then(Value::as_str)
+        != Some("2.0")
+    {
         return Err(invalid(reply_to, "\"jsonrpc\" must be \"2.0\""));
     }
     let method = match member(&mut object, "method") {
@@ -372,8 +376,14 @@ mod tests {
         assert_eq!(error_code(single("[]")), (Id::Null, -32600));
         let notification = r#"{"jsonrpc":"2.0","method":"m"}"#;
         let batch = |length| format!("[{}]", vec![notification; length].join(","));
-        assert!(matches!(decode(batch(MAX_BATCH).as_bytes()), Incoming::Batch(_)));
-        assert_eq!(error_code(single(&batch(MAX_BATCH + 1))), (Id::Null, -32600));
+        assert!(matches!(
+            decode(batch(MAX_BATCH).as_bytes()),
+            Incoming::Batch(_)
+        ));
+        assert_eq!(
+            error_code(single(&batch(MAX_BATCH + 1))),
+            (Id::Null, -32600)
+        );
         assert_eq!(error_code(single("{\"jsonrpc\"")), (Id::Null, -32700));
         assert_eq!(error_code(single("\u{FFFD}")).1, -32700);
     }

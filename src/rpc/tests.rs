@@ -281,13 +281,25 @@ async fn answers_every_example_of_the_specification() {
 async fn ids_come_back_exactly_as_sent() {
     let server = TestServer::start().await;
     let mut client = Raw::connect(&server.path).await;
-    for id in ["123456789012345678901234567890", "-1.50", "1e400", "18446744073709551616"] {
+    for id in [
+        "123456789012345678901234567890",
+        "-1.50",
+        "1e400",
+        "18446744073709551616",
+    ] {
         client
-            .send(&format!(r#"{{"jsonrpc":"2.0","method":"echo","params":[],"id":{id}}}"#))
+            .send(&format!(
+                r#"{{"jsonrpc":"2.0","method":"echo","params":[],"id":{id}}}"#
+            ))
             .await;
         let mut line = String::new();
-        within(3000, client.read.read_line(&mut line)).await.unwrap();
-        assert_eq!(line, format!("{{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":{id}}}\n"));
+        within(3000, client.read.read_line(&mut line))
+            .await
+            .unwrap();
+        assert_eq!(
+            line,
+            format!("{{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":{id}}}\n")
+        );
     }
     server.shut_down().await;
 }
@@ -589,11 +601,19 @@ async fn batches_and_answers_are_bounded() {
         let calls: Vec<String> = (0..length).map(|id| echo(id, 1)).collect();
         format!("[{}]", calls.join(","))
     };
-    assert_eq!(client.exchange(&batch(100)).await.as_array().unwrap().len(), 100);
+    assert_eq!(
+        client.exchange(&batch(100)).await.as_array().unwrap().len(),
+        100
+    );
     let refused = client.exchange(&batch(101)).await;
     assert_eq!(refused["error"]["code"], -32600, "{refused}");
     assert_eq!(refused["error"]["data"], json!({"max_batch": 100}));
-    assert!(refused["error"]["message"].as_str().unwrap().contains("100 at most"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100 at most")
+    );
 
     let too_large = client.exchange(&echo(7, 2000)).await;
     assert_eq!(too_large["id"], 7);
@@ -601,12 +621,21 @@ async fn batches_and_answers_are_bounded() {
     assert_eq!(too_large["error"]["data"]["max_response"], 1000);
     // A batch's results share the bound: two fit, the third is refused.
     let answers = client
-        .exchange(&format!("[{},{},{}]", echo(1, 400), echo(2, 400), echo(3, 400)))
+        .exchange(&format!(
+            "[{},{},{}]",
+            echo(1, 400),
+            echo(2, 400),
+            echo(3, 400)
+        ))
         .await;
     let codes: Vec<&Value> = (answers.as_array().unwrap().iter())
         .map(|answer| &answer["error"]["code"])
         .collect();
-    assert_eq!(codes.iter().filter(|code| code.is_null()).count(), 2, "{answers}");
+    assert_eq!(
+        codes.iter().filter(|code| code.is_null()).count(),
+        2,
+        "{answers}"
+    );
     assert_eq!(codes.iter().filter(|code| **code == -32010).count(), 1);
     server.shut_down().await;
 }
@@ -626,7 +655,11 @@ async fn a_client_that_does_not_read_is_closed() {
     // The server stops reading once answers pile up, so write on the side.
     tokio::spawn(async move {
         for _ in 0..SENT {
-            if write.write_all(format!("{line}\n").as_bytes()).await.is_err() {
+            if write
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -636,11 +669,18 @@ async fn a_client_that_does_not_read_is_closed() {
     let mut read = read;
     let mut answers = 0;
     let mut line = Vec::new();
-    while within(3000, read.read_until(b'\n', &mut line)).await.unwrap_or(0) > 0 {
+    while within(3000, read.read_until(b'\n', &mut line))
+        .await
+        .unwrap_or(0)
+        > 0
+    {
         answers += usize::from(line.ends_with(b"\n"));
         line.clear();
     }
-    assert!(answers < SENT, "the server closed the connection after {answers} answers");
+    assert!(
+        answers < SENT,
+        "the server closed the connection after {answers} answers"
+    );
     server.shut_down().await;
 }
 

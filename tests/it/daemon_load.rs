@@ -591,11 +591,15 @@ fn hostile_clients_meet_limits_and_the_daemon_serves_on() {
     };
     let refused = exchange(&mut raw, &search(&"a ".repeat(500_000)));
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
-    let reason = refused["error"]["data"]["reason"].as_str().expect("a reason");
+    let reason = refused["error"]["data"]["reason"]
+        .as_str()
+        .expect("a reason");
     assert!(reason.contains("16384 bytes at most"), "{reason}");
     let prefixes = vec!["x* OR y*"; 200].join(" OR ");
     let refused = exchange(&mut raw, &search(&prefixes));
-    let reason = refused["error"]["data"]["reason"].as_str().expect("a reason");
+    let reason = refused["error"]["data"]["reason"]
+        .as_str()
+        .expect("a reason");
     assert!(reason.contains("256 terms at most"), "{reason}");
     let count = r#"{"jsonrpc":"2.0","id":2,"method":"count","params":["*"]}"#;
     let refused = exchange(&mut raw, &format!("[{}]", vec![count; 101].join(",")));
@@ -634,7 +638,9 @@ fn hostile_clients_meet_limits_and_the_daemon_serves_on() {
 /// the error it was sent is read all the same) and reads one answer.
 fn ask(mut client: &UnixStream, line: &str) -> Value {
     let _ = client.write_all(format!("{line}\n").as_bytes());
-    client.set_read_timeout(Some(DEADLINE)).expect("read timeout");
+    client
+        .set_read_timeout(Some(DEADLINE))
+        .expect("read timeout");
     let mut answer = String::new();
     BufReader::new(client)
         .read_line(&mut answer)

@@ -30,7 +30,9 @@ const IMPORTANT: &str = "important";
 
 pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
     if text.len() > MAX_QUERY_BYTES {
-        let at = text[..text.floor_char_boundary(MAX_QUERY_BYTES)].chars().count();
+        let at = text[..text.floor_char_boundary(MAX_QUERY_BYTES)]
+            .chars()
+            .count();
         return Err(QueryError::new(
             at,
             format!(

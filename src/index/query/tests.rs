@@ -368,7 +368,10 @@ fn long_queries_are_refused_naming_the_limit() {
     let huge = format!("é{}", words(500_000));
     let error = err(&huge);
     assert!(error.message.contains("16384 bytes at most"), "{error}");
-    assert_eq!(error.position, 16_383, "where the limit is passed, in characters");
+    assert_eq!(
+        error.position, 16_383,
+        "where the limit is passed, in characters"
+    );
 }
 
 #[test]
