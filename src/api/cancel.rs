@@ -13,7 +13,7 @@ thread_local! {
     static CURRENT: RefCell<Option<CancellationToken>> = const { RefCell::new(None) };
 }
 
-/// Runs `work` on this thread; [`check`] inside it fails once `token` is
+/// Runs `work` on this thread; `check` inside it fails once `token` is
 /// cancelled.
 pub fn cancellable<T>(token: CancellationToken, work: impl FnOnce() -> T) -> T {
     let _restore = Restore(CURRENT.replace(Some(token)));

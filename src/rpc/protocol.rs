@@ -32,7 +32,7 @@ impl Id {
 }
 
 /// A number id as the client wrote it, answered with the same text: read as
-/// a [`Number`], an integer beyond 64 bits would come back as a float.
+/// a [`serde_json::Number`], an integer beyond 64 bits would come back as a float.
 #[derive(Clone, Debug, Serialize)]
 #[serde(transparent)]
 pub struct IdNumber(Box<RawValue>);
