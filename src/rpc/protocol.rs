@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::{Number, Value, json};
 
 use super::error::RpcError;
 
@@ -23,7 +23,11 @@ impl Id {
     /// The id a JSON text stands for, if it is a valid one.
     fn from_raw(raw: &RawValue) -> Option<Id> {
         match raw.get().as_bytes().first()? {
-            b'-' | b'0'..=b'9' => Some(Id::Number(IdNumber(raw.to_owned()))),
+            // A number a JSON reader without big numbers can still read
+            // (not 1e400), answered as written.
+            b'-' | b'0'..=b'9' => serde_json::from_str::<Number>(raw.get())
+                .ok()
+                .map(|_| Id::Number(IdNumber(raw.to_owned()))),
             b'"' => serde_json::from_str(raw.get()).ok().map(Id::String),
             b'n' => Some(Id::Null),
             _ => None,

@@ -284,7 +284,7 @@ async fn ids_come_back_exactly_as_sent() {
     for id in [
         "123456789012345678901234567890",
         "-1.50",
-        "1e400",
+        "1e300",
         "18446744073709551616",
     ] {
         client
@@ -301,6 +301,12 @@ async fn ids_come_back_exactly_as_sent() {
             format!("{{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":{id}}}\n")
         );
     }
+    // A number no reader takes as one is no id.
+    let beyond = client
+        .exchange(r#"{"jsonrpc":"2.0","method":"echo","params":[],"id":1e400}"#)
+        .await;
+    assert_eq!(beyond["error"]["code"], -32600, "{beyond}");
+    assert_eq!(beyond["id"], Value::Null);
     server.shut_down().await;
 }
 
