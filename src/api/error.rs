@@ -33,6 +33,9 @@ pub enum ApiError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The caller went away; the call stopped before it finished.
+    #[error("the caller hung up; the call was stopped")]
+    Cancelled,
     /// Another failure, described by its message (e.g. one the daemon reported).
     #[error("{0}")]
     Failed(String),

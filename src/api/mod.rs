@@ -13,6 +13,7 @@
 //! process's writer turn ([`WriteLock`], shared with the daemon's syncs).
 
 mod accounts;
+mod cancel;
 mod erase;
 mod error;
 mod explain;
@@ -32,6 +33,7 @@ pub(crate) mod tests;
 use std::sync::atomic::AtomicI64;
 
 pub use accounts::list_accounts;
+pub use cancel::cancellable;
 pub use erase::{make_unrecoverable, purge_account};
 pub use error::ApiError;
 pub use html::sanitize;

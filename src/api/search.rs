@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::snippet::{Terms, snippet};
-use super::{Api, ApiError};
+use super::{Api, ApiError, cancel};
 use crate::index::{Query, Sort, parse};
 use crate::model::MessageId;
 use crate::normalize::normalize_item;
@@ -22,6 +22,7 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
     let (total, ids) = api
         .index
         .count_and_search(&query, sort, params.limit, params.offset)?;
+    cancel::check()?;
     let terms = Terms::of(&query);
     let summaries = store.summaries(&ids)?;
     // Without words to find, a snippet is the message's preview.
@@ -38,6 +39,7 @@ pub(super) fn search(api: &Api, params: &SearchParams) -> Result<SearchResultDto
     };
     let mut messages = Vec::with_capacity(summaries.len());
     for mut summary in summaries {
+        cancel::check()?;
         let preview = summary.preview.take().filter(|_| use_previews);
         let snippet = match params.snippets {
             false => None,

@@ -745,3 +745,25 @@ fn compaction_removes_rewritten_segments_missing_from_tantivys_list() {
     index.reload().expect("reload");
     check(&index, &[("*", &[1, 3, 4, 5]), ("budget", &[])]);
 }
+
+#[test]
+fn prefixes_share_one_expansion_budget_per_query() {
+    let entries: Vec<Entry> = (0..30)
+        .map(|n| {
+            let message = Message {
+                body: format!("w{n:02}"),
+                ..Message::default()
+            };
+            Entry::plain(n + 1, SourceKind::Maildir, message)
+        })
+        .collect();
+    let (_dir, index) = index_of(&entries);
+    assert_eq!(ids(&index, "w*").len(), 30);
+    assert_eq!(ids(&index, "body:w* OR body:w*").len(), 30);
+    // 200 prefixes, each searching four fields, share 10,000 words: 12
+    // each, the first 12 of each segment (the writer's two threads make two).
+    let many = vec!["w*"; 200].join(" OR ");
+    let found = ids(&index, &many);
+    assert!((12..=24).contains(&found.len()), "{found:?}");
+    assert!(found.iter().all(|id| *id <= 24), "{found:?}");
+}

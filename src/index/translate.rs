@@ -15,8 +15,17 @@ use super::query::{DateRange, KeywordField, Query, TextField};
 use super::schema::{Fields, keyword_analyzer, query_words, tokens, words_analyzer};
 use crate::tagging::importance::IMPORTANT;
 
-/// How many indexed words the last word of a phrase prefix may stand for.
+/// How many indexed words the last word of a phrase prefix may stand for...
 const PHRASE_PREFIX_EXPANSIONS: u32 = 1_000;
+/// ...and how many values a keyword prefix (`tag:work*`) may stand for...
+const KEYWORD_PREFIX_EXPANSIONS: u32 = 50;
+/// ...while all prefixes of one query stand for this many words at most:
+/// each prefix in each field it searches gets an equal share. Every word
+/// a prefix stands for is one more list of documents to read.
+const QUERY_PREFIX_EXPANSIONS: u32 = 10_000;
+
+/// The fields a term without prefix searches.
+const ANY_FIELDS: usize = 4;
 
 type Boxed = Box<dyn TantivyQuery>;
 
@@ -26,6 +35,8 @@ pub(crate) struct Translator<'a> {
     clock: Clock,
     words: TextAnalyzer,
     keywords: TextAnalyzer,
+    /// How many words each prefix of the query may stand for.
+    expansions: u32,
 }
 
 impl<'a> Translator<'a> {
@@ -35,10 +46,18 @@ impl<'a> Translator<'a> {
             clock,
             words: words_analyzer(),
             keywords: keyword_analyzer(),
+            expansions: PHRASE_PREFIX_EXPANSIONS,
         }
     }
 
+    /// The tantivy query for `query`, its prefixes sharing
+    /// [`QUERY_PREFIX_EXPANSIONS`].
     pub(crate) fn translate(&mut self, query: &Query) -> Boxed {
+        self.expansions = QUERY_PREFIX_EXPANSIONS / prefix_searches(query).max(1);
+        self.translate_part(query)
+    }
+
+    fn translate_part(&mut self, query: &Query) -> Boxed {
         match query {
             Query::All => Box::new(AllQuery),
             Query::Text {
@@ -65,12 +84,12 @@ impl<'a> Translator<'a> {
             Query::Or(queries) => Box::new(BooleanQuery::new(
                 queries
                     .iter()
-                    .map(|query| (Occur::Should, self.translate(query)))
+                    .map(|query| (Occur::Should, self.translate_part(query)))
                     .collect(),
             )),
             Query::Not(query) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Boxed),
-                (Occur::MustNot, self.translate(query)),
+                (Occur::MustNot, self.translate_part(query)),
             ])),
         }
     }
@@ -81,8 +100,8 @@ impl<'a> Translator<'a> {
         let mut clauses: Vec<(Occur, Boxed)> = queries
             .iter()
             .map(|query| match query {
-                Query::Not(inner) => (Occur::MustNot, self.translate(inner)),
-                _ => (Occur::Must, self.translate(query)),
+                Query::Not(inner) => (Occur::MustNot, self.translate_part(inner)),
+                _ => (Occur::Must, self.translate_part(query)),
             })
             .collect();
         if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
@@ -94,7 +113,11 @@ impl<'a> Translator<'a> {
     fn text(&mut self, field: TextField, text: &str, prefix: bool) -> Boxed {
         let fields = &self.fields;
         let targets = match field {
-            TextField::Any => vec![fields.from, fields.to, fields.subject, fields.body],
+            TextField::Any => {
+                let any: [Field; ANY_FIELDS] =
+                    [fields.from, fields.to, fields.subject, fields.body];
+                any.to_vec()
+            }
             TextField::From => vec![fields.from],
             TextField::To => vec![fields.to],
             TextField::Cc => vec![fields.cc],
@@ -104,7 +127,7 @@ impl<'a> Translator<'a> {
         let words = query_words(&mut self.words, text);
         let mut per_field: Vec<Boxed> = targets
             .into_iter()
-            .map(|target| words_query(target, &words, prefix))
+            .map(|target| words_query(target, &words, prefix, self.expansions))
             .collect();
         if per_field.len() == 1 {
             per_field.remove(0)
@@ -124,7 +147,9 @@ impl<'a> Translator<'a> {
         let lower = tokens(&mut self.keywords, value).concat();
         let term = Term::from_field_text(target, &lower);
         if prefix {
-            Box::new(PhrasePrefixQuery::new(vec![term]))
+            let mut query = PhrasePrefixQuery::new(vec![term]);
+            query.set_max_expansions(self.expansions.min(KEYWORD_PREFIX_EXPANSIONS));
+            Box::new(query)
         } else {
             self.term(term)
         }
@@ -155,8 +180,25 @@ impl<'a> Translator<'a> {
     }
 }
 
-/// One word, a phrase, or a phrase whose last word is a prefix, in `field`.
-fn words_query(field: Field, words: &[String], prefix: bool) -> Boxed {
+/// How many prefix searches `query` makes: one per field each prefix
+/// searches.
+fn prefix_searches(query: &Query) -> u32 {
+    match query {
+        Query::Text {
+            field: TextField::Any,
+            prefix: true,
+            ..
+        } => ANY_FIELDS as u32,
+        Query::Text { prefix: true, .. } | Query::Keyword { prefix: true, .. } => 1,
+        Query::And(queries) | Query::Or(queries) => queries.iter().map(prefix_searches).sum(),
+        Query::Not(query) => prefix_searches(query),
+        _ => 0,
+    }
+}
+
+/// One word, a phrase, or a phrase whose last word is a prefix (standing
+/// for at most `expansions` words, and at most [`PHRASE_PREFIX_EXPANSIONS`]), in `field`.
+fn words_query(field: Field, words: &[String], prefix: bool, expansions: u32) -> Boxed {
     let terms: Vec<Term> = words
         .iter()
         .map(|word| Term::from_field_text(field, word))
@@ -165,7 +207,7 @@ fn words_query(field: Field, words: &[String], prefix: bool) -> Boxed {
         Box::new(EmptyQuery)
     } else if prefix {
         let mut query = PhrasePrefixQuery::new(terms);
-        query.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
+        query.set_max_expansions(expansions.min(PHRASE_PREFIX_EXPANSIONS));
         Box::new(query)
     } else if terms.len() == 1 {
         Box::new(TermQuery::new(

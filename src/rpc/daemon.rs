@@ -67,6 +67,7 @@ pub(super) async fn call(
         Method::Subscribe => {
             parse_params::<NoParams>(params, names)?;
             let last = state.events.last_id();
+            connection.subscribe();
             if state.add_subscriber(connection.id()) {
                 tokio::spawn(forward_events(state.clone(), connection.clone(), last));
             }

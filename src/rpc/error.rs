@@ -15,6 +15,13 @@ pub const INVALID_PARAMS: i32 = -32602;
 /// An internal JSON-RPC error.
 pub const INTERNAL_ERROR: i32 = -32603;
 
+/// The answer would be longer than a response may be (`data`: `{"bytes",
+/// "max_response"}`).
+pub const RESPONSE_TOO_LARGE: AppCode = AppCode::new(10);
+/// The server holds as many connections as it accepts; sent before closing
+/// a connection it refuses (`data`: `{"max_connections"}`).
+pub const TOO_MANY_CONNECTIONS: AppCode = AppCode::new(11);
+
 /// A domain error code in the application range -32000 to -32099.
 ///
 /// `AppCode::new(n)` is code `-32000 - n`; define codes as constants so an

@@ -4,14 +4,16 @@
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use futures_util::FutureExt;
-use serde_json::Value;
-use tokio::sync::mpsc;
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
-use super::error::RpcError;
+use super::error::{RESPONSE_TOO_LARGE, RpcError};
 use super::protocol::{self, Incoming, Reply, Request, Response};
 
 /// Answers method calls. The same handler serves every connection, and
@@ -31,11 +33,60 @@ pub trait Handler: Send + Sync + 'static {
 
 /// The client connection a call came from: lets a method push notifications
 /// (`{"jsonrpc":"2.0","method":..,"params":..}`) to that client, now or
-/// later (keep a clone), e.g. for event subscriptions.
+/// later (keep a clone), e.g. for event subscriptions, and tells whether the
+/// client is still there.
 #[derive(Clone, Debug)]
 pub struct Connection {
     id: u64,
     outgoing: mpsc::Sender<String>,
+    shared: Arc<Shared>,
+}
+
+/// What every clone of a connection sees.
+#[derive(Debug)]
+struct Shared {
+    /// Cancelled when the client has gone or stopped reading.
+    gone: CancellationToken,
+    /// The client subscribed to notifications: silence is no idleness.
+    subscribed: AtomicBool,
+    /// Bytes the client's queued lines may take, if bounded; the writer
+    /// gives back what it wrote.
+    queued: Option<OutputBudget>,
+    /// The longest response line sent.
+    max_response: usize,
+}
+
+/// A bound on the bytes of the lines waiting for a client.
+#[derive(Clone, Debug)]
+pub(super) struct OutputBudget {
+    bytes: Arc<Semaphore>,
+    max: usize,
+}
+
+impl OutputBudget {
+    pub(super) fn new(max: usize) -> OutputBudget {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        OutputBudget {
+            bytes: Arc::new(Semaphore::new(max)),
+            max,
+        }
+    }
+
+    /// What a line of `length` bytes takes: a line longer than the whole
+    /// budget waits until nothing else is queued.
+    fn cost(&self, length: usize) -> u32 {
+        u32::try_from(length.clamp(1, self.max)).unwrap_or(u32::MAX)
+    }
+
+    /// Gives back what a written line took.
+    pub(super) fn release(&self, length: usize) {
+        self.bytes.add_permits(self.cost(length) as usize);
+    }
+
+    /// Makes every waiting and later send fail: nobody writes any more.
+    pub(super) fn close(&self) {
+        self.bytes.close();
+    }
 }
 
 /// The client has gone away; stop sending it notifications.
@@ -45,9 +96,30 @@ pub struct ConnectionClosed;
 
 impl Connection {
     /// A connection whose outgoing lines go to `outgoing` (the server wires
-    /// this to the socket; tests may read it directly).
+    /// this to the socket; tests may read it directly), without bounds.
     pub fn new(id: u64, outgoing: mpsc::Sender<String>) -> Connection {
-        Connection { id, outgoing }
+        Connection::with_limits(id, outgoing, None, usize::MAX)
+    }
+
+    /// A connection whose queued lines take at most `queued` bytes, and
+    /// whose response lines are at most `max_response` bytes.
+    pub(super) fn with_limits(
+        id: u64,
+        outgoing: mpsc::Sender<String>,
+        queued: Option<OutputBudget>,
+        max_response: usize,
+    ) -> Connection {
+        let shared = Shared {
+            gone: CancellationToken::new(),
+            subscribed: AtomicBool::new(false),
+            queued,
+            max_response,
+        };
+        Connection {
+            id,
+            outgoing,
+            shared: Arc::new(shared),
+        }
     }
 
     /// A number unique among the connections of one server.
@@ -55,35 +127,76 @@ impl Connection {
         self.id
     }
 
+    /// Cancelled once the client has hung up or stopped reading: a call
+    /// still running for it may stop (nobody will read its answer).
+    pub fn gone(&self) -> &CancellationToken {
+        &self.shared.gone
+    }
+
+    /// Marks the client as waiting for notifications: the server does not
+    /// close it for saying nothing.
+    pub fn subscribe(&self) {
+        self.shared.subscribed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Connection::subscribe`] was called.
+    pub(super) fn is_subscribed(&self) -> bool {
+        self.shared.subscribed.load(Ordering::Relaxed)
+    }
+
     /// Sends a notification; waits while the client is slow to read.
     pub async fn notify(&self, method: &str, params: Value) -> Result<(), ConnectionClosed> {
         self.send(protocol::notification_line(method, params)).await
     }
 
-    /// Queues one line (without newline) for the client.
+    /// Queues one line (without newline) for the client, waiting while the
+    /// lines already queued take the whole output budget.
     pub(crate) async fn send(&self, line: String) -> Result<(), ConnectionClosed> {
+        if let Some(budget) = &self.shared.queued {
+            let taken = budget.bytes.acquire_many(budget.cost(line.len())).await;
+            // Given back by the writer once the line is written.
+            taken.map_err(|_| ConnectionClosed)?.forget();
+        }
         self.outgoing.send(line).await.map_err(|_| ConnectionClosed)
     }
 }
 
 /// Runs every request of `incoming` (batch elements concurrently) and returns
 /// the line to answer with, or `None` when nothing is owed: notifications
-/// only. Batch responses keep the order of the requests.
+/// only. Batch responses keep the order of the requests. An answer longer
+/// than the connection's response limit is replaced by an error saying so.
 pub async fn dispatch(
     handler: &Arc<dyn Handler>,
     connection: &Connection,
     incoming: Incoming,
 ) -> Option<String> {
+    let max = connection.shared.max_response;
     match incoming {
-        Incoming::Single(Ok(request)) => run_one(handler, connection, request)
-            .await
-            .map(|response| response.to_line()),
+        Incoming::Single(Ok(request)) => {
+            let mut response = run_one(handler, connection, request).await?;
+            if let Ok(reply) = &response.outcome
+                && reply.text().len() > max
+            {
+                response.outcome = Err(too_large(reply.text().len(), max));
+            }
+            Some(response.to_line())
+        }
         Incoming::Single(Err(response)) => Some(response.to_line()),
         Incoming::Batch(entries) => {
-            let responses = run_batch(handler, connection, entries).await;
+            let responses = run_batch(handler, connection, entries, max).await;
             (!responses.is_empty()).then(|| protocol::batch_line(&responses))
         }
     }
+}
+
+/// The error that replaces an answer of `bytes` bytes.
+fn too_large(bytes: usize, max: usize) -> RpcError {
+    let message = format!(
+        "the answer would be {bytes} bytes, more than the {max} one response may hold; \
+         ask for less: a smaller limit, fewer calls in a batch"
+    );
+    RpcError::app(RESPONSE_TOO_LARGE, message)
+        .with_data(json!({"bytes": bytes, "max_response": max}))
 }
 
 /// Runs one request in the caller's task (no task of its own to schedule);
@@ -116,11 +229,15 @@ fn failed_unexpectedly(method: &str, how: impl std::fmt::Display) -> RpcError {
 
 /// Runs the valid requests as tasks (dropping this future aborts them) and
 /// collects the responses in request order, leaving out notifications.
+/// Results are kept while they fit in `max` bytes together; those that
+/// finish after the rest are replaced by errors.
 async fn run_batch(
     handler: &Arc<dyn Handler>,
     connection: &Connection,
     entries: Vec<Result<Request, Response>>,
+    max: usize,
 ) -> Vec<Response> {
+    let mut kept = 0usize;
     let mut slots: Vec<Option<Response>> = Vec::with_capacity(entries.len());
     let mut calls = HashMap::new();
     let mut tasks = JoinSet::new();
@@ -152,7 +269,20 @@ async fn run_batch(
         let Some((index, id, method)) = calls.remove(&task) else {
             continue;
         };
-        let outcome = joined.unwrap_or_else(|error| Err(failed_unexpectedly(&method, error)));
+        let outcome = match joined {
+            Ok(Ok(reply)) if id.is_some() => {
+                let total = kept.saturating_add(reply.text().len());
+                match total > max {
+                    true => Err(too_large(total, max)),
+                    false => {
+                        kept = total;
+                        Ok(reply)
+                    }
+                }
+            }
+            Ok(outcome) => outcome,
+            Err(error) => Err(failed_unexpectedly(&method, error)),
+        };
         match (id, outcome) {
             (Some(id), outcome) => slots[index] = Some(Response { id, outcome }),
             (None, Err(error)) => tracing::debug!("notification {method:?} failed: {error}"),

@@ -38,6 +38,11 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         }
     }
 
+    /// The reader lines are read from.
+    pub fn get_ref(&self) -> &R {
+        self.inner.get_ref()
+    }
+
     /// The next line, or `None` at the end of input. Cancel-safe: dropping
     /// the future loses no bytes.
     pub async fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {

@@ -13,13 +13,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::error::{AppCode, RpcError};
 use super::handler::{Connection, Handler};
 use super::params::parse_params;
 use super::protocol::Reply;
 use super::requests::NoParams;
-use crate::api::{Api, ApiError, Methods};
+use crate::api::{self, Api, ApiError, Methods};
 use crate::daemon::DaemonState;
 use crate::rpc::daemon_dto::Event;
 
@@ -502,10 +503,17 @@ impl Handler for ApiHandler {
             .find(|spec| spec.name == method)
             .ok_or_else(|| RpcError::method_not_found(method))?;
         let names = spec.param_names();
-        let api = self.api.clone();
-        // Never closed, so this waits for a permit and never fails.
+        let api = Caller {
+            api: self.api.clone(),
+            gone: connection.gone().clone(),
+        };
+        // Never closed, so this waits for a permit and never fails; a
+        // client that hangs up meanwhile gives up its place.
         let _turn = match spec.method.reads_only() {
-            true => self.reads.acquire().await.ok(),
+            true => tokio::select! {
+                turn = self.reads.acquire() => turn.ok(),
+                () = connection.gone().cancelled() => return Err(ApiError::Cancelled.into()),
+            },
             false => None,
         };
         match spec.method {
@@ -551,9 +559,16 @@ impl Handler for ApiHandler {
     }
 }
 
+/// The API, for a client that may hang up before its call is done.
+struct Caller {
+    api: Arc<Api>,
+    /// The client's [`Connection::gone`].
+    gone: CancellationToken,
+}
+
 /// Reads the parameters, runs `call` on a blocking thread, encodes its result.
 async fn run<P, R>(
-    api: Arc<Api>,
+    api: Caller,
     params: Option<Value>,
     names: &[&str],
     call: impl FnOnce(&Api, P) -> Result<R, ApiError> + Send + 'static,
@@ -565,9 +580,11 @@ where
     Reply::encode(&run_api(api, params, names, call).await?)
 }
 
-/// Reads the parameters and runs `call` on a blocking thread.
+/// Reads the parameters and runs `call` on a blocking thread, unless the
+/// client has gone; the call may stop early once it goes
+/// ([`api::cancellable`]).
 async fn run_api<P, R>(
-    api: Arc<Api>,
+    Caller { api, gone }: Caller,
     params: Option<Value>,
     names: &[&str],
     call: impl FnOnce(&Api, P) -> Result<R, ApiError> + Send + 'static,
@@ -577,7 +594,10 @@ where
     R: Send + 'static,
 {
     let params: P = parse_params(params, names)?;
-    tokio::task::spawn_blocking(move || call(&api, params))
+    if gone.is_cancelled() {
+        return Err(ApiError::Cancelled.into());
+    }
+    tokio::task::spawn_blocking(move || api::cancellable(gone, || call(&api, params)))
         .await
         .map_err(|error| {
             tracing::error!("an API call failed: {error}");

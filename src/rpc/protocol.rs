@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Map, Number, Value};
+use std::collections::BTreeMap;
+
+use serde_json::{Number, Value, json};
 
 use super::error::RpcError;
 
@@ -12,20 +14,50 @@ use super::error::RpcError;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Id {
-    Number(Number),
+    Number(IdNumber),
     String(String),
     Null,
 }
 
 impl Id {
-    /// The id a JSON value stands for, if it is a valid one.
-    fn from_value(value: Value) -> Option<Id> {
-        match value {
-            Value::Number(number) => Some(Id::Number(number)),
-            Value::String(text) => Some(Id::String(text)),
-            Value::Null => Some(Id::Null),
+    /// The id a JSON text stands for, if it is a valid one.
+    fn from_raw(raw: &RawValue) -> Option<Id> {
+        match raw.get().as_bytes().first()? {
+            // A number a JSON reader without big numbers can still read
+            // (not 1e400), answered as written.
+            b'-' | b'0'..=b'9' => serde_json::from_str::<Number>(raw.get())
+                .ok()
+                .map(|_| Id::Number(IdNumber(raw.to_owned()))),
+            b'"' => serde_json::from_str(raw.get()).ok().map(Id::String),
+            b'n' => Some(Id::Null),
             _ => None,
         }
+    }
+}
+
+/// A number id as the client wrote it, answered with the same text: read as
+/// a [`serde_json::Number`], an integer beyond 64 bits would come back as a float.
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct IdNumber(Box<RawValue>);
+
+impl From<u64> for IdNumber {
+    fn from(number: u64) -> IdNumber {
+        IdNumber(serde_json::value::to_raw_value(&number).expect("an integer is valid JSON"))
+    }
+}
+
+impl PartialEq for IdNumber {
+    fn eq(&self, other: &IdNumber) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Eq for IdNumber {}
+
+impl std::hash::Hash for IdNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.get().hash(state);
     }
 }
 
@@ -46,16 +78,23 @@ impl Request {
 
     /// The request as one line of JSON (no trailing newline).
     pub fn to_line(&self) -> String {
-        let mut object = Map::new();
-        object.insert("jsonrpc".into(), "2.0".into());
-        object.insert("method".into(), self.method.clone().into());
-        if let Some(params) = &self.params {
-            object.insert("params".into(), params.clone());
+        #[derive(Serialize)]
+        struct WireRequest<'a> {
+            jsonrpc: &'static str,
+            method: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            params: Option<&'a Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            id: Option<&'a Id>,
         }
-        if let Some(id) = &self.id {
-            object.insert("id".into(), id_value(id));
-        }
-        Value::Object(object).to_string()
+        let wire = WireRequest {
+            jsonrpc: "2.0",
+            method: &self.method,
+            params: self.params.as_ref(),
+            id: self.id.as_ref(),
+        };
+        // Strings, values and ids always serialize.
+        serde_json::to_string(&wire).unwrap_or_default()
     }
 }
 
@@ -67,34 +106,50 @@ pub enum Incoming {
     Batch(Vec<Result<Request, Response>>),
 }
 
-/// Decodes one line. Invalid JSON, an empty batch and anything that is not
-/// an object or an array become a single error response.
+/// The most requests one batch may hold.
+pub const MAX_BATCH: usize = 100;
+
+/// Decodes one line. Invalid JSON, an empty or too long batch and anything
+/// that is not an object or an array become a single error response.
 pub fn decode(line: &[u8]) -> Incoming {
-    let value: Value = match serde_json::from_slice(line) {
+    let parse_error =
+        |error| Incoming::Single(Err(Response::error(Id::Null, RpcError::parse_error(error))));
+    let value: &RawValue = match serde_json::from_slice(line) {
         Ok(value) => value,
-        Err(error) => {
-            return Incoming::Single(Err(Response::error(Id::Null, RpcError::parse_error(error))));
-        }
+        Err(error) => return parse_error(error),
     };
-    match value {
-        Value::Array(items) if items.is_empty() => Incoming::Single(Err(Response::error(
-            Id::Null,
-            RpcError::invalid_request("empty batch"),
-        ))),
-        Value::Array(items) => Incoming::Batch(items.into_iter().map(request).collect()),
-        other => Incoming::Single(request(other)),
+    if !value.get().starts_with('[') {
+        return Incoming::Single(request(value));
+    }
+    let items: Vec<&RawValue> = match serde_json::from_str(value.get()) {
+        Ok(items) => items,
+        Err(error) => return parse_error(error),
+    };
+    let refuse = |error| Incoming::Single(Err(Response::error(Id::Null, error)));
+    match items.len() {
+        0 => refuse(RpcError::invalid_request("empty batch")),
+        length if length > MAX_BATCH => refuse(
+            RpcError::invalid_request(format!(
+                "a batch of {length} requests; {MAX_BATCH} at most: send the rest in further lines"
+            ))
+            .with_data(json!({"max_batch": MAX_BATCH})),
+        ),
+        _ => Incoming::Batch(items.into_iter().map(request).collect()),
     }
 }
 
 /// Validates one request object; an invalid one becomes its error response,
 /// addressed to its id when that id could be read.
-fn request(value: Value) -> Result<Request, Response> {
+fn request(value: &RawValue) -> Result<Request, Response> {
     let invalid = |id: Id, detail: &str| Response::error(id, RpcError::invalid_request(detail));
-    let Value::Object(mut object) = value else {
-        let detail = format!("expected a request object, found {}", kind(&value));
-        return Err(invalid(Id::Null, &detail));
+    let mut object: BTreeMap<String, &RawValue> = match serde_json::from_str(value.get()) {
+        Ok(object) => object,
+        _ => {
+            let detail = format!("expected a request object, found {}", kind(value));
+            return Err(invalid(Id::Null, &detail));
+        }
     };
-    let id = match object.remove("id").map(Id::from_value) {
+    let id = match object.remove("id").map(Id::from_raw) {
         None => None,
         Some(Some(id)) => Some(id),
         Some(None) => {
@@ -105,15 +160,25 @@ fn request(value: Value) -> Result<Request, Response> {
         }
     };
     let reply_to = id.clone().unwrap_or(Id::Null);
-    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    let member = |object: &mut BTreeMap<String, &RawValue>, name: &str| -> Option<Value> {
+        // Every member is valid JSON: it was read as part of the line.
+        object
+            .remove(name)
+            .map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+    };
+    if member(&mut object, "jsonrpc")
+        .as_ref()
+        .and_then(Value::as_str)
+        != Some("2.0")
+    {
         return Err(invalid(reply_to, "\"jsonrpc\" must be \"2.0\""));
     }
-    let method = match object.remove("method") {
+    let method = match member(&mut object, "method") {
         Some(Value::String(method)) => method,
         Some(_) => return Err(invalid(reply_to, "\"method\" must be a string")),
         None => return Err(invalid(reply_to, "missing \"method\"")),
     };
-    let params = match object.remove("params") {
+    let params = match member(&mut object, "params") {
         None => None,
         Some(params @ (Value::Array(_) | Value::Object(_))) => Some(params),
         Some(_) => {
@@ -126,22 +191,15 @@ fn request(value: Value) -> Result<Request, Response> {
     Ok(Request { id, method, params })
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn id_value(id: &Id) -> Value {
-    match id {
-        Id::Number(number) => Value::Number(number.clone()),
-        Id::String(text) => Value::String(text.clone()),
-        Id::Null => Value::Null,
+/// What kind of JSON value `value` is, for an error message.
+fn kind(value: &RawValue) -> &'static str {
+    match value.get().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 
@@ -231,8 +289,8 @@ impl Response {
         if sent.method.is_some() && sent.id.is_none() {
             return Ok(None);
         }
-        let id = (sent.id)
-            .and_then(Id::from_value)
+        let id = (sent.id.as_deref())
+            .and_then(Id::from_raw)
             .ok_or("missing or invalid \"id\"")?;
         let outcome = match (sent.result, sent.error) {
             (Some(result), None) => Ok(Reply(result)),
@@ -249,7 +307,7 @@ impl Response {
 struct ServerLine {
     jsonrpc: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    id: Option<Value>,
+    id: Option<Box<RawValue>>,
     method: Option<String>,
     #[serde(default, deserialize_with = "present")]
     result: Option<Box<RawValue>>,
@@ -299,10 +357,8 @@ mod tests {
         let request = single(r#"{"jsonrpc":"2.0","method":"m","params":{"x":1},"id":null}"#);
         assert_eq!(request.unwrap().id, Some(Id::Null));
         let request = single(r#"{"jsonrpc":"2.0","method":"m","id":-2.5}"#).unwrap();
-        assert_eq!(
-            request.id,
-            Some(Id::Number(Number::from_f64(-2.5).unwrap()))
-        );
+        let answer = Response::error(request.id.unwrap(), RpcError::internal("x"));
+        assert!(answer.to_line().ends_with(r#""id":-2.5}"#));
         assert!(
             single(r#"{"jsonrpc":"2.0","method":"m"}"#)
                 .unwrap()
@@ -322,6 +378,16 @@ mod tests {
         assert_eq!(error_code(object_id), (Id::Null, -32600));
         assert_eq!(error_code(single("\"text\"")), (Id::Null, -32600));
         assert_eq!(error_code(single("[]")), (Id::Null, -32600));
+        let notification = r#"{"jsonrpc":"2.0","method":"m"}"#;
+        let batch = |length| format!("[{}]", vec![notification; length].join(","));
+        assert!(matches!(
+            decode(batch(MAX_BATCH).as_bytes()),
+            Incoming::Batch(_)
+        ));
+        assert_eq!(
+            error_code(single(&batch(MAX_BATCH + 1))),
+            (Id::Null, -32600)
+        );
         assert_eq!(error_code(single("{\"jsonrpc\"")), (Id::Null, -32700));
         assert_eq!(error_code(single("\u{FFFD}")).1, -32700);
     }

@@ -3,6 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -18,6 +19,9 @@ use super::*;
 
 /// Methods of the specification's examples plus a few for edge cases.
 struct TestMethods;
+
+/// Calls of `until_gone` that saw their client hang up.
+static CALLS_TOLD_GONE: AtomicUsize = AtomicUsize::new(0);
 
 #[derive(Deserialize)]
 struct Subtract {
@@ -65,6 +69,16 @@ impl Handler for TestMethods {
             "push" => {
                 let closed = connection.notify("event", json!({"n": 1})).await;
                 Ok(json!(closed.is_ok()))
+            }
+            "until_gone" => {
+                let gone = connection.gone().cancelled();
+                let told = tokio::time::timeout(Duration::from_secs(10), gone).await;
+                CALLS_TOLD_GONE.fetch_add(usize::from(told.is_ok()), Ordering::SeqCst);
+                Ok(json!(told.is_ok()))
+            }
+            "subscribe" => {
+                connection.subscribe();
+                Ok(Value::Null)
             }
             "panic" => panic!("a method bug"),
             other => Err(RpcError::method_not_found(other)),
@@ -259,6 +273,40 @@ async fn answers_every_example_of_the_specification() {
         }
         assert_eq!(client.recv().await, Some(expected), "request: {request}");
     }
+    server.shut_down().await;
+}
+
+/// Ids are answered with the text they were sent with, however long the number.
+#[tokio::test]
+async fn ids_come_back_exactly_as_sent() {
+    let server = TestServer::start().await;
+    let mut client = Raw::connect(&server.path).await;
+    for id in [
+        "123456789012345678901234567890",
+        "-1.50",
+        "1e300",
+        "18446744073709551616",
+    ] {
+        client
+            .send(&format!(
+                r#"{{"jsonrpc":"2.0","method":"echo","params":[],"id":{id}}}"#
+            ))
+            .await;
+        let mut line = String::new();
+        within(3000, client.read.read_line(&mut line))
+            .await
+            .unwrap();
+        assert_eq!(
+            line,
+            format!("{{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":{id}}}\n")
+        );
+    }
+    // A number no reader takes as one is no id.
+    let beyond = client
+        .exchange(r#"{"jsonrpc":"2.0","method":"echo","params":[],"id":1e400}"#)
+        .await;
+    assert_eq!(beyond["error"]["code"], -32600, "{beyond}");
+    assert_eq!(beyond["id"], Value::Null);
     server.shut_down().await;
 }
 
@@ -516,4 +564,187 @@ async fn shutdown_waits_a_bounded_time() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(!path.exists());
     assert_eq!(stuck.recv().await, None, "the stuck call is dropped");
+}
+
+#[tokio::test]
+async fn a_call_learns_that_its_client_hung_up() {
+    let server = TestServer::start().await;
+    let mut leaving = Raw::connect(&server.path).await;
+    leaving
+        .send(r#"{"jsonrpc":"2.0","method":"until_gone","id":1}"#)
+        .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(leaving);
+    within(5000, async {
+        while CALLS_TOLD_GONE.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    // A client that only stops writing still gets its answer.
+    let mut half_closed = Raw::connect(&server.path).await;
+    half_closed
+        .send(r#"{"jsonrpc":"2.0","method":"slow","params":[500],"id":2}"#)
+        .await;
+    half_closed.write.shutdown().await.unwrap();
+    assert_eq!(half_closed.recv().await.unwrap()["result"], "done");
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn batches_and_answers_are_bounded() {
+    let config = ServerConfig {
+        max_response: 1000,
+        ..ServerConfig::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut client = Raw::connect(&server.path).await;
+    let echo = |id: usize, bytes: usize| {
+        let text = "x".repeat(bytes);
+        format!(r#"{{"jsonrpc":"2.0","method":"echo","params":["{text}"],"id":{id}}}"#)
+    };
+    let batch = |length: usize| {
+        let calls: Vec<String> = (0..length).map(|id| echo(id, 1)).collect();
+        format!("[{}]", calls.join(","))
+    };
+    assert_eq!(
+        client.exchange(&batch(100)).await.as_array().unwrap().len(),
+        100
+    );
+    let refused = client.exchange(&batch(101)).await;
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert_eq!(refused["error"]["data"], json!({"max_batch": 100}));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100 at most")
+    );
+
+    let too_large = client.exchange(&echo(7, 2000)).await;
+    assert_eq!(too_large["id"], 7);
+    assert_eq!(too_large["error"]["code"], -32010, "{too_large}");
+    assert_eq!(too_large["error"]["data"]["max_response"], 1000);
+    // A batch's results share the bound: two fit, the third is refused.
+    let answers = client
+        .exchange(&format!(
+            "[{},{},{}]",
+            echo(1, 400),
+            echo(2, 400),
+            echo(3, 400)
+        ))
+        .await;
+    let codes: Vec<&Value> = (answers.as_array().unwrap().iter())
+        .map(|answer| &answer["error"]["code"])
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|code| code.is_null()).count(),
+        2,
+        "{answers}"
+    );
+    assert_eq!(codes.iter().filter(|code| **code == -32010).count(), 1);
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_is_closed() {
+    let config = ServerConfig {
+        max_queued: 1 << 20,
+        write_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let Raw { read, mut write } = Raw::connect(&server.path).await;
+    let text = "x".repeat(500_000);
+    let line = format!(r#"{{"jsonrpc":"2.0","method":"echo","params":["{text}"],"id":1}}"#);
+    const SENT: usize = 40;
+    // The server stops reading once answers pile up, so write on the side.
+    tokio::spawn(async move {
+        for _ in 0..SENT {
+            if write
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        std::future::pending::<()>().await;
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut read = read;
+    let mut answers = 0;
+    let mut line = Vec::new();
+    while within(3000, read.read_until(b'\n', &mut line))
+        .await
+        .unwrap_or(0)
+        > 0
+    {
+        answers += usize::from(line.ends_with(b"\n"));
+        line.clear();
+    }
+    assert!(
+        answers < SENT,
+        "the server closed the connection after {answers} answers"
+    );
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn idle_clients_are_closed_but_not_waiting_ones() {
+    let config = ServerConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut idle = Raw::connect(&server.path).await;
+    let mut waiting = Raw::connect(&server.path).await;
+    let mut subscribed = Raw::connect(&server.path).await;
+    subscribed
+        .exchange(r#"{"jsonrpc":"2.0","method":"subscribe","id":1}"#)
+        .await;
+    let slow = waiting
+        .exchange(r#"{"jsonrpc":"2.0","method":"slow","params":[1000],"id":2}"#)
+        .await;
+    assert_eq!(slow["result"], "done", "a long call is no idleness");
+    assert_eq!(idle.recv().await, None, "the silent client was closed");
+    assert_eq!(subscribed.exchange(PING).await["id"], "ping");
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn clients_beyond_the_limit_are_told_and_closed() {
+    let config = ServerConfig {
+        max_connections: 2,
+        ..ServerConfig::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut first = Raw::connect(&server.path).await;
+    let mut second = Raw::connect(&server.path).await;
+    assert_eq!(first.exchange(PING).await["id"], "ping");
+    assert_eq!(second.exchange(PING).await["id"], "ping");
+    let mut third = Raw::connect(&server.path).await;
+    let refused = third.recv().await.expect("an error line");
+    assert_eq!(refused["error"]["code"], -32011, "{refused}");
+    assert_eq!(refused["error"]["data"], json!({"max_connections": 2}));
+    assert_eq!(third.recv().await, None);
+    drop(first);
+    let mut again = within(3000, async {
+        loop {
+            let mut client = Raw::connect(&server.path).await;
+            let ping = format!("{PING}\n");
+            // A refused client may find the socket closed before it writes.
+            let sent = client.write.write_all(ping.as_bytes()).await.is_ok();
+            if sent
+                && let Some(answer) = client.recv().await
+                && answer["id"] == "ping"
+            {
+                return client;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(again.exchange(PING).await["id"], "ping");
+    server.shut_down().await;
 }

@@ -1,8 +1,9 @@
 //! The real `inboxd` under load and interruption, on an IMAP folder of
 //! 2,500 messages on the Dovecot test server: 16 clients searching while the
 //! first sync writes, a backfill stopped by SIGTERM or SIGKILL and resumed
-//! by the next start, and raw JSON-RPC lines (batches, notifications, bad
-//! parameters) for the daemon's own methods.
+//! by the next start, raw JSON-RPC lines (batches, notifications, bad
+//! parameters) for the daemon's own methods, and hostile clients against
+//! the daemon's limits.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -556,4 +557,93 @@ fn daemon_methods_answer_raw_batches_notifications_and_bad_params() {
 
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon).code(), Some(0), "{}", log_of(&log));
+}
+
+/// Hostile clients meet limits, not a stalled daemon: a megabyte query and
+/// a batch of 101 calls are refused naming the limit they passed; under a
+/// limit of 300 open files the daemon serves 150 clients at once, tells the
+/// others why it closes them (one log line for all of them), and serves new
+/// clients once others leave.
+#[test]
+fn hostile_clients_meet_limits_and_the_daemon_serves_on() {
+    let inbox = TestInbox::new();
+    let out = inbox.run(&["vault", "init", "--identity"]);
+    assert!(out.status.success(), "{out:?}");
+    let socket = Home::at(&inbox.home()).socket_path();
+    let log = inbox.home().join("../inboxd.log");
+    let mut daemon = std::process::Command::new("prlimit")
+        .args(["--nofile=300", "--", env!("CARGO_BIN_EXE_inboxd")])
+        .env("INBOX_HOME", inbox.home())
+        .env_remove("INBOX_PASSPHRASE_FILE")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start inboxd under prlimit");
+    eventually("the socket", || {
+        UnixStream::connect(&socket).ok().map(|_| ())
+    });
+    let mut raw = RawConnection::open(&socket);
+    let search = |query: &str| {
+        json!({"jsonrpc": "2.0", "id": 1, "method": "search", "params": {"query": query}})
+            .to_string()
+    };
+    let refused = exchange(&mut raw, &search(&"a ".repeat(500_000)));
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let reason = refused["error"]["data"]["reason"]
+        .as_str()
+        .expect("a reason");
+    assert!(reason.contains("16384 bytes at most"), "{reason}");
+    let prefixes = vec!["x* OR y*"; 200].join(" OR ");
+    let refused = exchange(&mut raw, &search(&prefixes));
+    let reason = refused["error"]["data"]["reason"]
+        .as_str()
+        .expect("a reason");
+    assert!(reason.contains("256 terms at most"), "{reason}");
+    let count = r#"{"jsonrpc":"2.0","id":2,"method":"count","params":["*"]}"#;
+    let refused = exchange(&mut raw, &format!("[{}]", vec![count; 101].join(",")));
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert_eq!(refused["error"]["data"]["max_batch"], 100);
+
+    const CLIENTS: usize = 160;
+    let clients: Vec<UnixStream> = (0..CLIENTS)
+        .map(|_| UnixStream::connect(&socket).expect("connect"))
+        .collect();
+    let (mut served, mut told) = (0, 0);
+    for client in &clients {
+        match ask(client, count) {
+            answer if answer["result"] == 0 => served += 1,
+            answer if answer["error"]["code"] == -32011 => told += 1,
+            answer => panic!("neither served nor refused: {answer}"),
+        }
+    }
+    // `raw` holds one of the 150 places; an ended probe may still hold one.
+    assert!((148..=149).contains(&served), "{served} served");
+    assert_eq!(served + told, CLIENTS);
+    let warnings = log_of(&log).matches("refused").count();
+    assert_eq!(warnings, 1, "{}", log_of(&log));
+    drop(clients);
+    eventually("a place for a new client", || {
+        let client = UnixStream::connect(&socket).expect("connect");
+        (ask(&client, count)["result"] == 0).then_some(())
+    });
+    assert_eq!(exchange(&mut raw, count)["result"], 0);
+
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon).code(), Some(0), "{}", log_of(&log));
+}
+
+/// Sends `line` on `client` (a refused client may find the socket closed:
+/// the error it was sent is read all the same) and reads one answer.
+fn ask(mut client: &UnixStream, line: &str) -> Value {
+    let _ = client.write_all(format!("{line}\n").as_bytes());
+    client
+        .set_read_timeout(Some(DEADLINE))
+        .expect("read timeout");
+    let mut answer = String::new();
+    BufReader::new(client)
+        .read_line(&mut answer)
+        .expect("a line in time");
+    serde_json::from_str(&answer).unwrap_or_else(|error| panic!("{error}: {answer:?}"))
 }

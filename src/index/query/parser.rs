@@ -6,6 +6,11 @@ use crate::model::{SourceKind, ThreadId};
 
 /// How deep parentheses and negations may nest.
 const MAX_DEPTH: usize = 64;
+/// The longest query read, in bytes: far beyond any query a person types,
+/// and short enough that reading and running it stays cheap.
+pub(super) const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// The most terms a query may hold, each word of a phrase counted.
+pub(super) const MAX_TERMS: usize = 256;
 
 /// Values `is:` accepts, and the flag each means.
 const IS_VALUES: [(&str, Flag); 9] = [
@@ -24,6 +29,19 @@ const IS_VALUES: [(&str, Flag); 9] = [
 const IMPORTANT: &str = "important";
 
 pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
+    if text.len() > MAX_QUERY_BYTES {
+        let at = text[..text.floor_char_boundary(MAX_QUERY_BYTES)]
+            .chars()
+            .count();
+        return Err(QueryError::new(
+            at,
+            format!(
+                "query too long: {MAX_QUERY_BYTES} bytes at most, this one has {}; \
+                 split it into several searches",
+                text.len()
+            ),
+        ));
+    }
     let chars: Vec<char> = text.chars().collect();
     let tokens = lex(&chars)?;
     if tokens.is_empty() {
@@ -33,6 +51,7 @@ pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
         tokens,
         next: 0,
         end: chars.len(),
+        terms: 0,
     };
     let query = parser.or(0)?;
     match parser.peek() {
@@ -49,6 +68,8 @@ struct Parser {
     next: usize,
     /// The query's length in characters: the position of "the end".
     end: usize,
+    /// Terms read so far, each word of a phrase counted.
+    terms: usize,
 }
 
 impl Parser {
@@ -148,13 +169,40 @@ impl Parser {
                     )),
                 }
             }
-            Some((Token::Term(term), _)) => {
+            Some((Token::Term(term), at)) => {
                 let term = term.clone();
+                self.terms += term_count(&term);
+                if self.terms > MAX_TERMS {
+                    return Err(QueryError::new(
+                        at,
+                        format!(
+                            "query too long: {MAX_TERMS} terms at most (each word of a phrase \
+                             counts); split it into several searches"
+                        ),
+                    ));
+                }
                 self.next += 1;
                 term_query(&term)
             }
             _ => Err(QueryError::new(self.here(), "expected a term")),
         }
+    }
+}
+
+/// How many terms `term` adds to a query: the words of a text value (runs
+/// of letters and digits), else one.
+fn term_count(term: &Term) -> usize {
+    let text = match &term.prefix {
+        None => true,
+        Some((prefix, _)) => matches!(
+            prefix,
+            Prefix::From | Prefix::To | Prefix::Cc | Prefix::Subject | Prefix::Body
+        ),
+    };
+    let words = term.value.split(|c: char| !c.is_alphanumeric());
+    match text {
+        true => words.filter(|word| !word.is_empty()).count().max(1),
+        false => 1,
     }
 }
 

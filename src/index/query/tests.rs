@@ -346,10 +346,32 @@ fn unknown_prefix_lists_every_valid_one_and_suggests_quotes() {
 
 #[test]
 fn deep_nesting_is_refused_not_overflowing() {
-    let deep = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+    let deep = format!("{}a{}", "(".repeat(5_000), ")".repeat(5_000));
     assert!(err(&deep).message.contains("nests deeper"));
-    let negations = format!("{}a", "-".repeat(10_000));
+    let negations = format!("{}a", "-".repeat(5_000));
     assert!(err(&negations).message.contains("nests deeper"));
+}
+
+#[test]
+fn long_queries_are_refused_naming_the_limit() {
+    let words = |count: usize| vec!["a"; count].join(" ");
+    assert_eq!(ok(&words(256)), Query::And(vec![any("a"); 256]));
+    let error = err(&words(257));
+    assert_eq!(error.position, 512, "at the 257th term");
+    assert!(error.message.contains("256 terms at most"), "{error}");
+    // Each word of a phrase is a term, and so is each prefixed value.
+    let phrase = format!("\"{}\"", words(257));
+    assert!(err(&phrase).message.contains("256 terms at most"));
+    let prefixed = vec!["x* OR tag:y"; 129].join(" OR ");
+    assert!(err(&prefixed).message.contains("256 terms at most"));
+    // A megabyte of text is refused before it is read.
+    let huge = format!("é{}", words(500_000));
+    let error = err(&huge);
+    assert!(error.message.contains("16384 bytes at most"), "{error}");
+    assert_eq!(
+        error.position, 16_383,
+        "where the limit is passed, in characters"
+    );
 }
 
 #[test]
