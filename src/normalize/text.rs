@@ -32,14 +32,14 @@ pub(super) fn clean_line(text: &str) -> Option<String> {
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
-/// A message id without angle brackets and without any white space: a
-/// folded id is unfolded, and the blanks old mailers put between its words
-/// (`<a. b@x>`) are not part of it.
+/// A message id without angle brackets, unfolded: a line break and the
+/// blanks around it, like any run of white space, become one space, as a
+/// reader that unfolds the header sees it (RFC 5322, 2.2.3).
 pub(super) fn bare_id(id: &str) -> Option<String> {
     let id = id.trim();
     let id = id.strip_prefix('<').unwrap_or(id);
     let id = id.strip_suffix('>').unwrap_or(id);
-    let id: String = id.chars().filter(|c| !c.is_whitespace()).collect();
+    let id = id.split_whitespace().collect::<Vec<_>>().join(" ");
     (!id.is_empty()).then_some(id)
 }
 

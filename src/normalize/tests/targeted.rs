@@ -316,19 +316,19 @@ fn a_field_after_a_misread_date_is_kept() {
 }
 
 #[test]
-fn folded_message_ids_lose_their_line_breaks_and_blanks() {
+fn folded_message_ids_are_unfolded() {
     let cases = [
-        ("<split\r\n here@example.org>", "splithere@example.org"),
+        ("<split\r\n here@example.org>", "split here@example.org"),
         (
             "<split\r\n\there@example.org\r\n >",
-            "splithere@example.org",
+            "split here@example.org",
         ),
         (
             "\r\n <after-a-fold@example.org>",
             "after-a-fold@example.org",
         ),
-        ("no-brackets\r\n @example.org", "no-brackets@example.org"),
-        ("<a. b@example.org> (comment)", "a.b@example.org"),
+        ("no-brackets\r\n @example.org", "no-brackets @example.org"),
+        ("<a.\r\n b@example.org> (comment)", "a. b@example.org"),
     ];
     for (value, id) in cases {
         let raw = format!(
