@@ -28,7 +28,7 @@ const LONG_WORD: usize = 12;
 const MAX_RECEIVED: usize = 10;
 const MAX_PARTS: usize = 50;
 
-/// The distinct tokens of one message, as [`token_hash`]es in the order
+/// The distinct tokens of one message, as hashes (`token_hash`) in the order
 /// they were found, and, from [`Features::named`] only, their texts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Features {

@@ -1,5 +1,5 @@
 //! What the daemon knows about its accounts, shared by the watcher (which
-//! reports through [`WatchObserver`], see `observer.rs`) and the JSON-RPC
+//! reports through [`WatchObserver`](crate::sync::watch::WatchObserver), see `observer.rs`) and the JSON-RPC
 //! methods (`sync_now`, `account_status`, events).
 
 use std::collections::{BTreeMap, HashSet};
