@@ -2,9 +2,7 @@
 //! the user's own daemon, and the daemon serves only the user's own
 //! processes, by the peer's uid the kernel reports (`SO_PEERCRED`).
 
-use std::io;
-
-use tokio::net::{UnixListener, UnixStream, unix::SocketAddr};
+use tokio::net::UnixStream;
 
 /// The user this process runs as (its effective uid).
 pub(crate) fn own_uid() -> u32 {
@@ -27,17 +25,6 @@ fn check_uid(found: u32, expected: u32) -> Result<(), String> {
         Err(format!(
             "the process at the other end runs as another user (uid {found}, not {expected})"
         ))
-    }
-}
-
-/// The next client that runs as the user; others are logged and closed.
-pub(super) async fn accept_own(listener: &UnixListener) -> io::Result<(UnixStream, SocketAddr)> {
-    loop {
-        let (stream, address) = listener.accept().await?;
-        match check_same_user(&stream) {
-            Ok(()) => return Ok((stream, address)),
-            Err(reason) => tracing::warn!("refused a client: {reason}"),
-        }
     }
 }
 

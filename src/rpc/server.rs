@@ -4,8 +4,8 @@
 //! removes the socket file. It holds at most `max_connections` clients, a
 //! number below the process's limit of open files, so the store and the
 //! index can always open theirs; clients beyond it get an error and are
-//! closed, and the warning about them is logged at most every
-//! [`WARNING_INTERVAL`].
+//! closed; the warnings about them, and about clients of another user, are
+//! logged at most every [`WARNING_INTERVAL`].
 
 use std::future::Future;
 use std::io;
@@ -131,23 +131,27 @@ impl Server {
         let mut connections = JoinSet::new();
         let slots = Arc::new(Semaphore::new(self.config.max_connections));
         let mut refused = Throttled::default();
+        let mut strangers = Throttled::default();
         let mut failed = Throttled::default();
         let mut next_id = 0;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = peer::accept_own(&self.listener) => match accepted {
-                    Ok((stream, _)) => match slots.clone().try_acquire_owned() {
-                        Ok(slot) => {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        if let Err(reason) = peer::check_same_user(&stream) {
+                            strangers.note(|count| tracing::warn!(
+                                "refused {count} clients of another user; the last: {reason}"
+                            ));
+                        } else if let Ok(slot) = slots.clone().try_acquire_owned() {
                             next_id += 1;
                             let served = connection::serve(
                                 stream, next_id, handler.clone(), self.config.clone(),
                                 stopping.clone(), slot,
                             );
                             connections.spawn(served);
-                        }
-                        Err(_) => {
+                        } else {
                             refuse(&stream, self.config.max_connections);
                             refused.note(|count| tracing::warn!(
                                 "refused {count} clients: {} are connected, the most served \
@@ -155,7 +159,7 @@ impl Server {
                                  (LimitNOFILE)", self.config.max_connections
                             ));
                         }
-                    },
+                    }
                     Err(error) => {
                         failed.note(|count| tracing::warn!(
                             "accepting a client failed ({count} times): {error}"
