@@ -6,7 +6,8 @@
 //! on 127.0.0.1:10143 (plain and STARTTLS), 10993 (implicit TLS), its
 //! self-signed certificate in `DIR/ssl/cert.pem`. Every test works in its
 //! own folders named `t-<test>-<pid>-<nanos>` under alice and deletes them.
-//! Test support: failures panic with what to do.
+//! Test support: failures panic with what to do. A test that needs the
+//! server starts with `let Some(()) = dovecot() else { return };`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,51 @@ pub fn server_dir() -> PathBuf {
 /// The server's self-signed certificate.
 pub fn cert() -> PathBuf {
     server_dir().join("ssl/cert.pem")
+}
+
+/// Whether the test server can be used: `Some(())` when it answers on
+/// [`HOST`]:[`PLAIN_PORT`] and its certificate is in [`server_dir`]; else
+/// `None` after [`skip`](inbox_connector_api::testing::skip) says why.
+pub fn dovecot() -> Option<()> {
+    match unavailable((HOST, PLAIN_PORT), &cert()) {
+        None => Some(()),
+        Some(reason) => inbox_connector_api::testing::skip(&reason),
+    }
+}
+
+/// Why the server at `address` with certificate `cert` cannot be used, if it cannot.
+fn unavailable(address: (&str, u16), cert: &Path) -> Option<String> {
+    let start = || {
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers/dovecot/start.sh");
+        format!(
+            "start it with `bash {} {}`, or set INBOX_TEST_DOVECOT_DIR to its directory",
+            script.display(),
+            server_dir().display()
+        )
+    };
+    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .is_some_and(|socket| {
+            std::net::TcpStream::connect_timeout(&socket, std::time::Duration::from_secs(2)).is_ok()
+        });
+    if !reachable {
+        return Some(format!(
+            "the Dovecot test server is not reachable at {}:{} ({})",
+            address.0,
+            address.1,
+            start()
+        ));
+    }
+    if !cert.is_file() {
+        return Some(format!(
+            "the Dovecot test server's certificate is missing at {} ({})",
+            cert.display(),
+            start()
+        ));
+    }
+    None
 }
 
 /// A unique folder prefix for one test.
