@@ -268,3 +268,40 @@ impl Admin {
         self.session.logout().await.ok();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_does_not_answer_is_unavailable() {
+        // A port just freed: nothing listens there.
+        let port = std::net::TcpListener::bind((HOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let reason = unavailable((HOST, port), &cert()).unwrap();
+        assert!(reason.contains("not reachable"), "{reason}");
+        assert!(reason.contains("start.sh"), "{reason}");
+    }
+
+    #[test]
+    fn a_missing_certificate_makes_a_listening_server_unavailable() {
+        let listener = std::net::TcpListener::bind((HOST, 0)).unwrap();
+        let address = (HOST, listener.local_addr().unwrap().port());
+        let reason = unavailable(address, Path::new("/nonexistent/cert.pem")).unwrap();
+        assert!(reason.contains("certificate is missing"), "{reason}");
+        let cert = std::env::current_exe().unwrap();
+        assert_eq!(unavailable(address, &cert), None);
+    }
+
+    #[test]
+    fn a_skip_returns_none_unless_strict() {
+        // The suite may run strict; the non-strict path is what this checks.
+        if std::env::var_os(inbox_connector_api::testing::STRICT).is_some() {
+            return;
+        }
+        assert_eq!(inbox_connector_api::testing::skip::<()>("a reason"), None);
+    }
+}
