@@ -1,21 +1,17 @@
 //! Classifier tests on the shared SpamAssassin corpus and on hostile input.
 
-use std::path::PathBuf;
+use std::path::Path;
+
+use inbox_connector_api::testing::corpus;
 
 use super::eval::{Sample, cross_validate};
 use super::sources::{LabelledFile, read_labels};
 use super::*;
 
-fn corpus_labels() -> PathBuf {
-    let corpus = std::env::var_os("INBOX_TEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    corpus.join("spamassassin/labels.tsv")
-}
-
 /// A fixed subset: every `step`-th message of each class, at most `per_class`.
-fn subset(per_class: usize) -> Vec<(LabelledFile, Vec<u8>)> {
-    let files = read_labels(&corpus_labels()).expect("the SpamAssassin corpus labels");
+fn subset(corpus: &Path, per_class: usize) -> Vec<(LabelledFile, Vec<u8>)> {
+    let files = read_labels(&corpus.join("spamassassin/labels.tsv"))
+        .expect("the SpamAssassin corpus labels");
     let mut chosen = Vec::new();
     for positive in [true, false] {
         let class: Vec<LabelledFile> = files
@@ -46,7 +42,8 @@ fn trained(messages: &[(LabelledFile, Vec<u8>)]) -> Classifier {
 
 #[test]
 fn cross_validation_on_a_corpus_subset_clears_a_floor() {
-    let samples: Vec<Sample> = subset(200)
+    let Some(corpus) = corpus() else { return };
+    let samples: Vec<Sample> = subset(&corpus, 200)
         .into_iter()
         .map(|(file, raw)| Sample {
             name: file.name,
@@ -79,7 +76,8 @@ fn cross_validation_on_a_corpus_subset_clears_a_floor() {
 
 #[test]
 fn save_and_load_keep_every_score() {
-    let messages = subset(30);
+    let Some(corpus) = corpus() else { return };
+    let messages = subset(&corpus, 30);
     let classifier = trained(&messages[..50]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("classify/spam.model");
@@ -94,7 +92,8 @@ fn save_and_load_keep_every_score() {
 
 #[test]
 fn scores_separate_held_out_spam_and_ham() {
-    let messages = subset(40);
+    let Some(corpus) = corpus() else { return };
+    let messages = subset(&corpus, 40);
     let (train, test): (Vec<_>, Vec<_>) = messages
         .into_iter()
         .enumerate()
@@ -115,7 +114,8 @@ fn scores_separate_held_out_spam_and_ham() {
 
 #[test]
 fn untrain_restores_the_model_exactly() {
-    let messages = subset(10);
+    let Some(corpus) = corpus() else { return };
+    let messages = subset(&corpus, 10);
     let before = trained(&messages[1..]);
     let mut after = before.clone();
     let (file, raw) = &messages[0];
@@ -127,7 +127,8 @@ fn untrain_restores_the_model_exactly() {
 
 #[test]
 fn scores_after_more_training_use_the_new_counts() {
-    let messages = subset(10);
+    let Some(corpus) = corpus() else { return };
+    let messages = subset(&corpus, 10);
     let mut classifier = trained(&messages[1..]);
     let (file, raw) = &messages[0];
     let before = classifier.score(raw);
@@ -141,7 +142,8 @@ fn scores_after_more_training_use_the_new_counts() {
 
 #[test]
 fn forged_verdict_headers_do_not_change_the_score() {
-    let messages = subset(40);
+    let Some(corpus) = corpus() else { return };
+    let messages = subset(&corpus, 40);
     let classifier = trained(&messages);
     let forgeries: [&[u8]; 2] = [
         b"X-Spam-Status: Yes, score=35.2 required=5.0\nX-Spam-Flag: YES\nX-Spam-Level: ******\n",
@@ -158,9 +160,10 @@ X-Virus-Scanned: clean\nX-Barracuda-Spam-Score: 0.00\n",
 
 #[test]
 fn a_corrupt_model_file_is_a_clear_error() {
+    let Some(corpus) = corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spam.model");
-    trained(&subset(5)).save(&path).unwrap();
+    trained(&subset(&corpus, 5)).save(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
     let error = Classifier::load(&path).unwrap_err().to_string();
@@ -177,7 +180,8 @@ fn a_corrupt_model_file_is_a_clear_error() {
 
 #[test]
 fn hostile_input_is_scored_without_panicking() {
-    let classifier = trained(&subset(10));
+    let Some(corpus) = corpus() else { return };
+    let classifier = trained(&subset(&corpus, 10));
     let binary: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
     let mut huge = b"Subject: big\nContent-Type: text/plain\n\n".to_vec();
     huge.extend(std::iter::repeat_n(b"spam ham eggs\n".as_slice(), 2_000_000).flatten());
@@ -253,8 +257,9 @@ fn clues_are_the_strongest_known_tokens() {
 
 #[test]
 fn tokens_of_a_message_normalized_before_are_those_of_its_bytes() {
+    let Some(corpus) = corpus() else { return };
     let mut tokenizer = Tokenizer::default();
-    for (file, raw) in subset(100) {
+    for (file, raw) in subset(&corpus, 100) {
         let message = crate::normalize::normalize(&raw);
         assert_eq!(
             tokenizer.of_normalized(&raw, &message),

@@ -21,20 +21,21 @@ struct Setup {
     wake: Arc<Wake>,
 }
 
-/// The fixture's `local` account watched, `x-account` disabled.
-fn setup() -> Setup {
-    let fixture = Fixture::new();
+/// The fixture's `local` account watched, `x-account` disabled; `None`
+/// when the test corpus is missing.
+fn setup() -> Option<Setup> {
+    let fixture = Fixture::new()?;
     let state = Arc::new(DaemonState::new(fixture.home.clone()));
     let wake = Arc::new(Wake::new());
     state.add_account("local", "imap", Phase::Idle, Some(wake.clone()));
     state.add_account("x-account", "x", Phase::Disabled, None);
     let handler = ApiHandler::new(Arc::new(fixture.api())).with_daemon(state.clone());
-    Setup {
+    Some(Setup {
         _fixture: fixture,
         handler,
         state,
         wake,
-    }
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -57,7 +58,7 @@ async fn call(handler: &ApiHandler, method: &str, params: Value) -> Result<Value
 
 #[test]
 fn sync_now_wakes_watched_accounts_and_refuses_others() {
-    let setup = setup();
+    let Some(setup) = setup() else { return };
     runtime().block_on(async {
         let woken = call(&setup.handler, "sync_now", json!({})).await.unwrap();
         assert_eq!(woken, json!({"accounts": ["local"]}));
@@ -79,7 +80,7 @@ fn sync_now_wakes_watched_accounts_and_refuses_others() {
 }
 #[test]
 fn account_status_counts_messages_per_folder() {
-    let setup = setup();
+    let Some(setup) = setup() else { return };
     runtime().block_on(async {
         let status = call(&setup.handler, "account_status", json!({}))
             .await
@@ -118,7 +119,7 @@ fn account_status_counts_messages_per_folder() {
 }
 #[test]
 fn tag_changes_are_polled_and_pushed_once_per_subscriber() {
-    let setup = setup();
+    let Some(setup) = setup() else { return };
     runtime().block_on(async {
         let start = Instant::now();
         let none = call(

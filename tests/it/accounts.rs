@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use inbox_connector_imap::testing::{Admin, PASSWORD as PEER_PASSWORD, prefix};
+use inbox_connector_imap::testing::{Admin, PASSWORD as PEER_PASSWORD, dovecot, prefix};
 use inbox_vault::{Key, Vault};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -86,6 +86,7 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn imap_password_goes_to_the_vault_and_settings_to_the_config() {
+    let Some(()) = dovecot() else { return };
     let (inbox, passphrase) = vault_inbox();
     assert_success(&add_imap(&inbox, "work", &passphrase), "account add");
 
@@ -124,6 +125,7 @@ fn imap_password_goes_to_the_vault_and_settings_to_the_config() {
 
 #[test]
 fn wrong_passphrase_exits_2_and_changes_nothing() {
+    let Some(()) = dovecot() else { return };
     let (inbox, passphrase) = vault_inbox();
     assert_success(&add_imap(&inbox, "work", &passphrase), "account add");
     let files = ["vault.age", "vault.age.bak", "config.toml"];
@@ -155,6 +157,7 @@ fn wrong_passphrase_exits_2_and_changes_nothing() {
 
 #[test]
 fn passwd_moves_between_passphrase_and_identity() {
+    let Some(()) = dovecot() else { return };
     let (inbox, passphrase) = vault_inbox();
     assert_success(&add_imap(&inbox, "work", &passphrase), "account add");
 
@@ -274,6 +277,8 @@ fn x_tokens_come_from_stdin_and_are_checked() {
 /// specific than any built-in directive.
 #[test]
 fn secrets_never_leave_the_vault() {
+    let Some(()) = dovecot() else { return };
+    let Some(corpus) = corpus() else { return };
     let (inbox, passphrase) = vault_inbox();
     let logged = |log: &str, args: &[&str], input: &str| {
         let env = [
@@ -283,7 +288,7 @@ fn secrets_never_leave_the_vault() {
         inbox.run_with_input(args, input, &env)
     };
     let traced = |args: &[&str], input: &str| logged("trace", args, input);
-    let tricky = corpus().join("mime-tricky");
+    let tricky = corpus.join("mime-tricky");
     let imap = [
         "account",
         "add",
@@ -383,8 +388,9 @@ fn secrets_never_leave_the_vault() {
 
 #[test]
 fn purge_deletes_the_accounts_messages_only() {
+    let Some(corpus) = corpus() else { return };
     let inbox = TestInbox::new();
-    let tricky = corpus().join("mime-tricky");
+    let tricky = corpus.join("mime-tricky");
     let imported = inbox.import(&tricky, "a").imported as usize;
     inbox.import(&tricky, "b");
     assert_eq!(inbox.count("account:a"), imported);

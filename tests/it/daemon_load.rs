@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use inbox::home::Home;
-use inbox_connector_imap::testing::{Admin, HOST, PASSWORD, PLAIN_PORT, USER, prefix};
+use inbox_connector_imap::testing::{Admin, HOST, PASSWORD, PLAIN_PORT, USER, dovecot, prefix};
 use serde_json::{Value, json};
 
 use crate::daemon_process::{
@@ -314,6 +314,7 @@ fn percentile(sorted: &[Duration], share: f64) -> Duration {
 
 #[test]
 fn sixteen_clients_search_while_the_first_sync_writes() {
+    let Some(()) = dovecot() else { return };
     let runtime = runtime();
     let folder = SharedFolder::take();
     let (inbox, socket) = daemon_home(&format!("{}*", folder.prefix));
@@ -463,6 +464,7 @@ fn interrupted_backfill_resumes(
 
 #[test]
 fn a_backfill_stopped_by_sigterm_or_sigkill_resumes_on_restart() {
+    let Some(()) = dovecot() else { return };
     let runtime = runtime();
     let folder = SharedFolder::take();
     interrupted_backfill_resumes(&runtime, &folder.prefix, &folder.ids, "-TERM");
@@ -477,6 +479,7 @@ fn exchange(connection: &mut RawConnection, line: &str) -> Value {
 
 #[test]
 fn daemon_methods_answer_raw_batches_notifications_and_bad_params() {
+    let Some(()) = dovecot() else { return };
     let runtime = runtime();
     let prefix = prefix("draw");
     let (inbox, socket) = daemon_home(&format!("{prefix}-none*"));

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use inbox_connector_imap::testing::{
-    Admin, HOST, PASSWORD, PLAIN_PORT, TLS_PORT, USER, cert, prefix,
+    Admin, HOST, PASSWORD, PLAIN_PORT, TLS_PORT, USER, cert, dovecot, prefix,
 };
 
 use crate::accounts::vault_inbox;
@@ -87,6 +87,7 @@ pub(crate) fn sync(inbox: &TestInbox, passphrase: &Path) -> String {
 
 #[test]
 fn sync_then_push_flags_and_follow_server_changes() {
+    let Some(()) = dovecot() else { return };
     let runtime = runtime();
     let prefix = prefix("cli-sync");
     let mut admin = runtime.block_on(Admin::connect(&prefix));
@@ -246,6 +247,7 @@ fn forward_until_spent(mut server: TcpStream, mut client: TcpStream, budget: &At
 
 #[test]
 fn a_connection_cut_mid_backfill_resumes_without_loss_or_duplicates() {
+    let Some(()) = dovecot() else { return };
     const MESSAGES: usize = 1_500;
     let runtime = runtime();
     let prefix = prefix("cli-cut");
@@ -308,6 +310,7 @@ fn a_connection_cut_mid_backfill_resumes_without_loss_or_duplicates() {
 
 #[test]
 fn watch_picks_up_new_mail_through_idle() {
+    let Some(()) = dovecot() else { return };
     let runtime = runtime();
     let prefix = prefix("cli-watch");
     let mut admin = runtime.block_on(Admin::connect(&prefix));
@@ -357,6 +360,7 @@ fn watch_picks_up_new_mail_through_idle() {
 
 #[test]
 fn folders_are_stored_with_the_role_the_server_marks() {
+    let Some(()) = dovecot() else { return };
     let (inbox, passphrase) = vault_inbox();
     let nothing = prefix("no-such-folder");
     add_account(&inbox, &passphrase, &nothing, &["--include", "Junk"]);

@@ -4,13 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The shared test corpus: `$INBOX_TEST_CORPUS`, else `../shared/corpus`.
-pub fn corpus() -> PathBuf {
-    match std::env::var_os("INBOX_TEST_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    }
-}
+pub use inbox_connector_api::testing::corpus;
 
 /// An inbox with its own data directory, removed at the end.
 pub struct TestInbox {
@@ -144,15 +138,17 @@ impl ImportSummary {
     }
 }
 
-/// SpamAssassin and Enron imported once, shared by the read-only tests.
-pub fn mail_corpus() -> &'static TestInbox {
+/// SpamAssassin and Enron imported once, shared by the read-only tests;
+/// `None` when the corpus is missing (the test is skipped).
+pub fn mail_corpus() -> Option<&'static TestInbox> {
     static INBOX: OnceLock<TestInbox> = OnceLock::new();
-    INBOX.get_or_init(|| {
+    let corpus = corpus()?;
+    Some(INBOX.get_or_init(|| {
         let inbox = TestInbox::new();
-        inbox.import(&corpus().join("spamassassin"), "spamassassin");
-        inbox.import(&corpus().join("enron-sample"), "enron");
+        inbox.import(&corpus.join("spamassassin"), "spamassassin");
+        inbox.import(&corpus.join("enron-sample"), "enron");
         inbox
-    })
+    }))
 }
 
 /// Message files under `dir` in Maildir `cur/` and `new/` directories, per folder

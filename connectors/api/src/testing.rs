@@ -1,14 +1,52 @@
 //! Test support for connectors: a [`RecordingSink`] that behaves like the
 //! store, and [`check_conformance`], the contract check every connector's
-//! tests run against a stable source.
+//! tests run against a stable source; [`corpus`] and [`skip`], for tests
+//! that need something from outside the repository.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
 use crate::{
     Batch, Change, Connector, ConnectorError, Cursor, Flags, Location, RawItem, Sink, SinkError,
 };
+
+/// The variable that turns a skipped test into a failed one (`tests/run.sh`
+/// sets it, so that nothing is skipped unnoticed).
+pub const STRICT: &str = "INBOX_TEST_STRICT";
+
+/// The shared test corpus: `$INBOX_TEST_CORPUS`, else `shared/corpus`
+/// beside the repository. `None`, after [`skip`], when it is missing.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("INBOX_TEST_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
+        PathBuf::from,
+    );
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        skip(&format!(
+            "the test corpus is missing at {} (set INBOX_TEST_CORPUS to its directory)",
+            dir.display()
+        ))
+    }
+}
+
+/// Skips the calling test for `reason`: prints one line saying so and
+/// returns `None`, or panics with `reason` when `$INBOX_TEST_STRICT` is set
+/// (to anything but empty or `0`).
+pub fn skip<T>(reason: &str) -> Option<T> {
+    let strict = std::env::var_os(STRICT).is_some_and(|v| !v.is_empty() && v != "0");
+    let test = std::thread::current().name().unwrap_or("test").to_owned();
+    if strict {
+        panic!("{test}: {reason}; {STRICT} is set, so this fails instead of skipping");
+    }
+    // Straight to stderr, past the test harness's capture, so the line shows.
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {reason}");
+    None
+}
 
 /// A [`Sink`] that stores locations and flags in memory, records every batch
 /// and warning, and can be told to fail a commit.

@@ -38,7 +38,7 @@ mod mutf7;
 mod push;
 mod settings;
 mod sync;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod tls;
 

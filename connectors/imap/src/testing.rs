@@ -6,7 +6,8 @@
 //! on 127.0.0.1:10143 (plain and STARTTLS), 10993 (implicit TLS), its
 //! self-signed certificate in `DIR/ssl/cert.pem`. Every test works in its
 //! own folders named `t-<test>-<pid>-<nanos>` under alice and deletes them.
-//! Test support: failures panic with what to do.
+//! Test support: failures panic with what to do. A test that needs the
+//! server starts with `let Some(()) = dovecot() else { return };`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,51 @@ pub fn server_dir() -> PathBuf {
 /// The server's self-signed certificate.
 pub fn cert() -> PathBuf {
     server_dir().join("ssl/cert.pem")
+}
+
+/// Whether the test server can be used: `Some(())` when it answers on
+/// [`HOST`]:[`PLAIN_PORT`] and its certificate is in [`server_dir`]; else
+/// `None` after [`skip`](inbox_connector_api::testing::skip) says why.
+pub fn dovecot() -> Option<()> {
+    match unavailable((HOST, PLAIN_PORT), &cert()) {
+        None => Some(()),
+        Some(reason) => inbox_connector_api::testing::skip(&reason),
+    }
+}
+
+/// Why the server at `address` with certificate `cert` cannot be used, if it cannot.
+fn unavailable(address: (&str, u16), cert: &Path) -> Option<String> {
+    let start = || {
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers/dovecot/start.sh");
+        format!(
+            "start it with `bash {} {}`, or set INBOX_TEST_DOVECOT_DIR to its directory",
+            script.display(),
+            server_dir().display()
+        )
+    };
+    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .is_some_and(|socket| {
+            std::net::TcpStream::connect_timeout(&socket, std::time::Duration::from_secs(2)).is_ok()
+        });
+    if !reachable {
+        return Some(format!(
+            "the Dovecot test server is not reachable at {}:{} ({})",
+            address.0,
+            address.1,
+            start()
+        ));
+    }
+    if !cert.is_file() {
+        return Some(format!(
+            "the Dovecot test server's certificate is missing at {} ({})",
+            cert.display(),
+            start()
+        ));
+    }
+    None
 }
 
 /// A unique folder prefix for one test.
@@ -220,5 +266,42 @@ impl Admin {
             self.session.delete(&name).await.unwrap();
         }
         self.session.logout().await.ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_does_not_answer_is_unavailable() {
+        // A port just freed: nothing listens there.
+        let port = std::net::TcpListener::bind((HOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let reason = unavailable((HOST, port), &cert()).unwrap();
+        assert!(reason.contains("not reachable"), "{reason}");
+        assert!(reason.contains("start.sh"), "{reason}");
+    }
+
+    #[test]
+    fn a_missing_certificate_makes_a_listening_server_unavailable() {
+        let listener = std::net::TcpListener::bind((HOST, 0)).unwrap();
+        let address = (HOST, listener.local_addr().unwrap().port());
+        let reason = unavailable(address, Path::new("/nonexistent/cert.pem")).unwrap();
+        assert!(reason.contains("certificate is missing"), "{reason}");
+        let cert = std::env::current_exe().unwrap();
+        assert_eq!(unavailable(address, &cert), None);
+    }
+
+    #[test]
+    fn a_skip_returns_none_unless_strict() {
+        // The suite may run strict; the non-strict path is what this checks.
+        if std::env::var_os(inbox_connector_api::testing::STRICT).is_some() {
+            return;
+        }
+        assert_eq!(inbox_connector_api::testing::skip::<()>("a reason"), None);
     }
 }

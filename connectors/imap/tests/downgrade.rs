@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use inbox_connector_api::ConnectorError;
-use inbox_connector_imap::testing::{cert, server_dir};
+use inbox_connector_imap::testing::{cert, dovecot, server_dir};
 use inbox_connector_imap::{ImapConnector, ImapSettings, ServerInfo, TlsMode};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -188,6 +188,7 @@ fn assert_tls_error(result: Result<ServerInfo, ConnectorError>) -> String {
 
 #[tokio::test]
 async fn a_refused_starttls_fails_before_any_login() {
+    let Some(()) = dovecot() else { return };
     let greetings = [
         GREETING_WITH_STARTTLS,
         // A server (or a man in the middle) hiding STARTTLS from the capabilities.
@@ -210,6 +211,7 @@ async fn a_refused_starttls_fails_before_any_login() {
 
 #[tokio::test]
 async fn starttls_accepted_but_plain_text_after_fails() {
+    let Some(()) = dovecot() else { return };
     let (port, server) = fake_server(|stream| async move {
         let mut stream = answer_starttls(stream, GREETING_WITH_STARTTLS, |tag| {
             format!("{tag} OK Begin TLS negotiation now\r\n")
@@ -232,6 +234,7 @@ async fn starttls_accepted_but_plain_text_after_fails() {
 
 #[tokio::test]
 async fn implicit_tls_against_a_plain_text_server_fails() {
+    let Some(()) = dovecot() else { return };
     let (port, server) = fake_server(|mut stream| async move {
         send(
             &mut stream,
@@ -252,6 +255,7 @@ async fn implicit_tls_against_a_plain_text_server_fails() {
 /// succeeds over TLS with the capabilities sent inside it.
 #[tokio::test]
 async fn plain_text_injected_after_starttls_ok_is_ignored() {
+    let Some(()) = dovecot() else { return };
     let acceptor = tls_acceptor();
     let (port, server) = fake_server(|stream| async move {
         let stream = answer_starttls(stream, GREETING_WITH_STARTTLS, |tag| {
@@ -316,6 +320,7 @@ fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
 
 #[tokio::test]
 async fn a_tls_1_1_server_is_refused() {
+    let Some(()) = dovecot() else { return };
     let (port, mut openssl) = openssl_tls_1_1_server();
     let result = check_login(port, TlsMode::Implicit).await;
     let _ = openssl.kill();

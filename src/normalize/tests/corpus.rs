@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use super::support::{corpus_dir, files_under, messages_in};
+use inbox_connector_api::testing::corpus;
+
+use super::support::{files_under, messages_in};
 use crate::normalize::normalize;
 
 fn fell_back(message: &crate::model::Message) -> bool {
@@ -15,7 +17,8 @@ fn fell_back(message: &crate::model::Message) -> bool {
 
 #[test]
 fn every_corpus_file_normalizes() {
-    let files = files_under(&corpus_dir());
+    let Some(corpus) = corpus() else { return };
+    let files = files_under(&corpus);
     assert!(
         files.len() > 5000,
         "corpus looks incomplete: {} files",
@@ -52,7 +55,8 @@ fn every_corpus_file_normalizes() {
 #[test]
 #[ignore = "measurement, prints msgs/s"]
 fn throughput() {
-    let files = files_under(&corpus_dir().join("spamassassin"));
+    let Some(corpus) = corpus() else { return };
+    let files = files_under(&corpus.join("spamassassin"));
     let raws: Vec<Vec<u8>> = files
         .iter()
         .filter(|path| path.extension().is_none_or(|ext| ext != "tsv"))

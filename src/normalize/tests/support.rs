@@ -1,4 +1,4 @@
-//! Test helpers: the corpus location, walking it, and a JSON view of a
+//! Test helpers: walking the corpus, and a JSON view of a
 //! message for comparisons.
 
 use std::path::{Path, PathBuf};
@@ -6,20 +6,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::model::{Message, Participant};
-
-/// The test corpus: `$INBOX_TEST_CORPUS`, else `../shared/corpus`.
-pub(super) fn corpus_dir() -> PathBuf {
-    let dir = std::env::var_os("INBOX_TEST_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.is_dir(),
-        "test corpus not found at {}; set INBOX_TEST_CORPUS to its directory",
-        dir.display()
-    );
-    dir
-}
 
 /// Every file under `dir`, sorted, recursively.
 pub(super) fn files_under(dir: &Path) -> Vec<PathBuf> {

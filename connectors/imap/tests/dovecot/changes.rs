@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use inbox_connector_api::testing::RecordingSink;
 
-use crate::util::{Admin, flags, location, message, prefix, settings, stored, sync};
+use crate::util::{Admin, dovecot, flags, location, message, prefix, settings, stored, sync};
 
 fn ids(items: impl Iterator<Item = String>) -> BTreeSet<String> {
     items.collect()
@@ -12,6 +12,7 @@ fn ids(items: impl Iterator<Item = String>) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn a_later_sync_fetches_only_new_mail_and_reports_flags_and_expunges() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("incr");
     let mut admin = Admin::connect(&prefix).await;
     let inbox = admin.create("In").await;
@@ -65,6 +66,7 @@ async fn a_later_sync_fetches_only_new_mail_and_reports_flags_and_expunges() {
 
 #[tokio::test]
 async fn without_a_cursor_known_messages_are_not_fetched_again() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("known");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("F").await;
@@ -86,6 +88,7 @@ async fn without_a_cursor_known_messages_are_not_fetched_again() {
 
 #[tokio::test]
 async fn a_recreated_folder_replaces_its_old_locations() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("uidv");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("R").await;
@@ -124,6 +127,7 @@ async fn a_recreated_folder_replaces_its_old_locations() {
 
 #[tokio::test]
 async fn folders_follow_the_server_and_the_settings() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("fold");
     let mut admin = Admin::connect(&prefix).await;
     let keep = admin.create("keep").await;

@@ -4,10 +4,11 @@ use inbox_connector_api::ConnectorError;
 use inbox_connector_imap::{ImapConnector, TlsMode};
 use secrecy::SecretString;
 
-use crate::util::{Admin, PLAIN_PORT, prefix, settings};
+use crate::util::{Admin, PLAIN_PORT, dovecot, prefix, settings};
 
 #[tokio::test]
 async fn implicit_tls_with_the_ca_file_logs_in_and_lists_folders() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("login");
     let mut admin = Admin::connect(&prefix).await;
     admin.create("a").await;
@@ -33,6 +34,7 @@ async fn implicit_tls_with_the_ca_file_logs_in_and_lists_folders() {
 
 #[tokio::test]
 async fn special_use_folders_are_marked() {
+    let Some(()) = dovecot() else { return };
     let mut everything = settings("none");
     everything.include = vec!["Sent".into(), "Trash".into()];
     let info = ImapConnector::new(everything).check_login().await.unwrap();
@@ -46,6 +48,7 @@ async fn special_use_folders_are_marked() {
 
 #[tokio::test]
 async fn starttls_logs_in() {
+    let Some(()) = dovecot() else { return };
     let mut starttls = settings("none");
     starttls.port = PLAIN_PORT;
     starttls.tls = TlsMode::StartTls;
@@ -57,6 +60,7 @@ async fn starttls_logs_in() {
 
 #[tokio::test]
 async fn an_untrusted_certificate_is_refused_with_advice() {
+    let Some(()) = dovecot() else { return };
     for (port, tls) in [(10993, TlsMode::Implicit), (PLAIN_PORT, TlsMode::StartTls)] {
         let mut untrusted = settings("none");
         untrusted.port = port;
@@ -77,6 +81,7 @@ async fn an_untrusted_certificate_is_refused_with_advice() {
 
 #[tokio::test]
 async fn a_wrong_password_is_an_auth_error_without_the_password() {
+    let Some(()) = dovecot() else { return };
     let mut wrong = settings("none");
     wrong.password = SecretString::from("s3cret-Wr0ng");
     let error = ImapConnector::new(wrong).check_login().await.unwrap_err();
@@ -91,6 +96,7 @@ async fn a_wrong_password_is_an_auth_error_without_the_password() {
 
 #[tokio::test]
 async fn a_closed_port_is_a_network_error_naming_the_address() {
+    let Some(()) = dovecot() else { return };
     let mut closed = settings("none");
     closed.port = 1;
     let error = ImapConnector::new(closed).check_login().await.unwrap_err();
@@ -100,6 +106,7 @@ async fn a_closed_port_is_a_network_error_naming_the_address() {
 
 #[tokio::test]
 async fn a_plain_port_with_implicit_tls_is_a_tls_error() {
+    let Some(()) = dovecot() else { return };
     let mut mismatched = settings("none");
     mismatched.port = PLAIN_PORT;
     let error = ImapConnector::new(mismatched)

@@ -7,7 +7,9 @@ use inbox_connector_api::testing::{RecordingSink, check_conformance};
 use inbox_connector_api::{Connector, ConnectorError, Cursor, SourceKind};
 use inbox_connector_imap::ImapConnector;
 
-use crate::util::{Admin, bodies, corpus, crlf, flags, message, prefix, settings, stored, sync};
+use crate::util::{
+    Admin, bodies, corpus, crlf, dovecot, flags, message, prefix, settings, stored, sync,
+};
 
 /// Three folders (one nested, one with a space), five messages.
 async fn three_folders(admin: &mut Admin) -> BTreeMap<String, Vec<Vec<u8>>> {
@@ -29,6 +31,7 @@ async fn three_folders(admin: &mut Admin) -> BTreeMap<String, Vec<Vec<u8>>> {
 
 #[tokio::test]
 async fn each_synced_folder_is_told_with_its_special_use() {
+    let Some(()) = dovecot() else { return };
     let mut special = settings("none");
     special.include = vec!["Junk".into(), "Sent".into()];
     let mut sink = RecordingSink::new(50);
@@ -49,6 +52,7 @@ async fn each_synced_folder_is_told_with_its_special_use() {
 
 #[tokio::test]
 async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("full");
     let mut admin = Admin::connect(&prefix).await;
     let appended = three_folders(&mut admin).await;
@@ -99,6 +103,7 @@ async fn first_sync_delivers_exactly_the_messages_unread_and_in_batches() {
 
 #[tokio::test]
 async fn a_sync_stopped_by_a_failed_commit_resumes_without_loss_or_duplicates() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("crash");
     let mut admin = Admin::connect(&prefix).await;
     three_folders(&mut admin).await;
@@ -129,10 +134,12 @@ async fn a_sync_stopped_by_a_failed_commit_resumes_without_loss_or_duplicates() 
 
 #[tokio::test]
 async fn three_hundred_corpus_messages_arrive_intact_in_chunks() {
+    let Some(()) = dovecot() else { return };
+    let Some(corpus) = corpus() else { return };
     let prefix = prefix("corpus");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("ham").await;
-    let dir = corpus().join("spamassassin/easy_ham/cur");
+    let dir = corpus.join("spamassassin/easy_ham/cur");
     let mut paths: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())

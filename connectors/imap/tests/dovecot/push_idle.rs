@@ -6,10 +6,11 @@ use inbox_connector_api::Connector;
 use inbox_connector_api::testing::RecordingSink;
 use inbox_connector_imap::{ImapConnector, PushOutcome};
 
-use crate::util::{Admin, flags, location, message, prefix, settings};
+use crate::util::{Admin, dovecot, flags, location, message, prefix, settings};
 
 #[tokio::test]
 async fn pushed_flags_reach_the_server_and_stale_ids_are_refused() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("push");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("P").await;
@@ -64,6 +65,7 @@ async fn pushed_flags_reach_the_server_and_stale_ids_are_refused() {
 
 #[tokio::test]
 async fn the_server_wins_when_it_changed_since_the_last_sync() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("conflict");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("C").await;
@@ -102,6 +104,7 @@ async fn the_server_wins_when_it_changed_since_the_last_sync() {
 
 #[tokio::test]
 async fn idle_wakes_on_new_mail_and_times_out_otherwise() {
+    let Some(()) = dovecot() else { return };
     let prefix = prefix("idle");
     let mut admin = Admin::connect(&prefix).await;
     let folder = admin.create("I").await;

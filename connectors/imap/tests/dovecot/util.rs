@@ -1,7 +1,6 @@
 //! Helpers over the Dovecot test server of `inbox_connector_imap::testing`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use inbox_connector_api::testing::RecordingSink;
 use inbox_connector_api::{Connector, Flags, Location};
@@ -56,18 +55,7 @@ pub fn crlf(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The shared corpus: `$INBOX_TEST_CORPUS`, else `shared/corpus` beside the repository.
-pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("INBOX_TEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(
-        dir.is_dir(),
-        "test corpus not found at {}; set INBOX_TEST_CORPUS",
-        dir.display()
-    );
-    dir
-}
+pub use inbox_connector_api::testing::corpus;
 
 /// Stored `(folder, remote id)` pairs.
 pub fn stored(sink: &RecordingSink) -> BTreeSet<(String, String)> {

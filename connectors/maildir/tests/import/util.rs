@@ -2,24 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use inbox_connector_api::testing::RecordingSink;
 use inbox_connector_api::{Connector, Cursor, Flags, Location};
 use inbox_connector_maildir::MaildirConnector;
 
-/// The shared corpus: `$INBOX_TEST_CORPUS`, else `shared/corpus` beside the repository.
-pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("INBOX_TEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(
-        dir.is_dir(),
-        "test corpus not found at {}; set INBOX_TEST_CORPUS",
-        dir.display()
-    );
-    dir
-}
+pub use inbox_connector_api::testing::corpus;
 
 /// Imports `root` into `sink`, starting from `cursor`.
 pub async fn import_from(root: &Path, cursor: &Cursor, sink: &mut RecordingSink) {
