@@ -17,7 +17,7 @@ mod schema;
 #[cfg(test)]
 pub(crate) mod tests;
 mod translate;
-mod words;
+pub(crate) mod words;
 
 use std::path::{Path, PathBuf};
 
