@@ -2,8 +2,8 @@
 //! place the query's words occur, with every occurrence in it marked.
 //!
 //! The index keeps no text, so the words are found again in the normalized
-//! body, split the way the index splits them (runs of letters and digits,
-//! case ignored). Only free-text and `body:` terms count, and not those
+//! body, split by the index's own word rule (`index::words::next_word`:
+//! runs of letters and digits), case ignored. Only free-text and `body:` terms count, and not those
 //! under a negation; a phrase is marked where its words follow each other.
 
 use std::borrow::Cow;
@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use crate::index::Query;
 use crate::index::query::TextField;
+use crate::index::words::{next_word, word_spans};
 use crate::normalize::excerpt::{EXCERPT_CHARS, excerpt};
 use crate::rpc::dto::SnippetDto;
 
@@ -134,7 +135,7 @@ impl Terms {
     }
 }
 
-/// The words of a text, in order; see [`word_spans`].
+/// The words of a text, in order; see [`next_word`].
 struct Words<'a> {
     text: &'a str,
     /// Where the search for the next word starts: 0, or just after a word.
@@ -174,8 +175,7 @@ impl Iterator for Words<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        let (start, end) = word_spans(&self.text[self.at..]).next()?;
-        let span = (self.at + start, self.at + end);
+        let span = next_word(self.text, self.at)?;
         self.at = span.1;
         Some(span)
     }
@@ -273,23 +273,6 @@ impl Term {
                 have == want || (self.prefix && i == last && have.starts_with(want.as_str()))
             })
     }
-}
-
-/// The byte ranges of the words of `text`.
-fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut chars = text.char_indices().peekable();
-    std::iter::from_fn(move || {
-        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
-        let mut end = text.len();
-        while let Some(&(at, c)) = chars.peek() {
-            if !c.is_alphanumeric() {
-                end = at;
-                break;
-            }
-            chars.next();
-        }
-        Some((start, end))
-    })
 }
 
 /// About [`EXCERPT_CHARS`] characters of `text` on one line, starting a

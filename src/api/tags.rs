@@ -6,33 +6,24 @@ use std::collections::HashSet;
 use super::messages::summary;
 use super::search::parse_query;
 use super::{Api, ApiError};
-use crate::index::query::{Flag, KeywordField};
+use crate::index::query::KeywordField;
 use crate::index::{Query, Sort};
-use crate::model::{MessageId, is_tag_name};
+use crate::model::{FlagTag, MessageId, is_tag_name};
 use crate::rpc::dto::{FlagsResultDto, TagCountDto, TagResultDto};
 use crate::rpc::requests::{SetFlagsParams, TagParams};
 use crate::store::{TagChange, TagOrigin};
 use crate::sync::catch_up_index;
-
-/// Flags spelled as tags, in the order listings show them.
-const FLAG_TAGS: [(&str, Flag); 5] = [
-    ("unread", Flag::Unread),
-    ("flagged", Flag::Flagged),
-    ("replied", Flag::Replied),
-    ("draft", Flag::Draft),
-    ("deleted", Flag::Deleted),
-];
 
 /// Flag tags that some message has, then every stored tag; each with the
 /// number of messages a search for `tag:NAME` finds.
 pub(super) fn list_tags(api: &Api) -> Result<Vec<TagCountDto>, ApiError> {
     let store = api.reader()?;
     let mut tags = Vec::new();
-    for (tag, flag) in FLAG_TAGS {
-        let count = api.index.count(&Query::Flag(flag))? as u64;
+    for tag in FlagTag::ALL {
+        let count = api.index.count(&Query::Flag(tag.into()))? as u64;
         if count > 0 {
             tags.push(TagCountDto {
-                tag: tag.to_owned(),
+                tag: tag.name().to_owned(),
                 count,
             });
         }
@@ -102,15 +93,15 @@ pub(super) fn set_flags(api: &Api, params: &SetFlagsParams) -> Result<FlagsResul
     };
     let mut change = TagChange::default();
     for (value, tag, set_adds) in [
-        (params.seen, "unread", false),
-        (params.flagged, "flagged", true),
-        (params.answered, "replied", true),
-        (params.draft, "draft", true),
-        (params.deleted, "deleted", true),
+        (params.seen, FlagTag::Unread, false),
+        (params.flagged, FlagTag::Flagged, true),
+        (params.answered, FlagTag::Replied, true),
+        (params.draft, FlagTag::Draft, true),
+        (params.deleted, FlagTag::Deleted, true),
     ] {
         match value {
-            Some(value) if value == set_adds => change.add.push(tag.to_owned()),
-            Some(_) => change.remove.push(tag.to_owned()),
+            Some(value) if value == set_adds => change.add.push(tag.name().to_owned()),
+            Some(_) => change.remove.push(tag.name().to_owned()),
             None => {}
         }
     }

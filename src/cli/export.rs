@@ -14,7 +14,7 @@ use super::search::{answer, connect, connect_to_read};
 use crate::api::{Api, Methods};
 use crate::export::dump;
 use crate::home::Home;
-use crate::model::MessageId;
+use crate::model::{FlagTag, MessageId};
 use crate::rpc::requests::{
     CountParams, ExportFormat, ExportParams, SearchParams, SortParam, TagParams,
 };
@@ -170,9 +170,8 @@ fn restore_tags(home: &Home, file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let known: Vec<String> = api.list_tags()?.into_iter().map(|tag| tag.tag).collect();
     let (mut matched, mut changed, mut named) = (0, 0, 0);
     for (tags, message_ids) in &by_tags {
-        let mut remove: Vec<String> = ["unread", "flagged", "replied", "draft", "deleted"]
-            .iter()
-            .map(|&flag| flag.to_owned())
+        let mut remove: Vec<String> = (FlagTag::ALL.iter())
+            .map(|flag| flag.name().to_owned())
             .chain(known.iter().cloned())
             .filter(|tag| !tags.contains(tag))
             .collect();

@@ -28,17 +28,7 @@ impl Writer {
 impl Sink for Writer {
     fn write(&mut self, item: &Item<'_>) -> io::Result<u64> {
         let bytes = wrap::as_rfc5322(item);
-        let flags = item.summary.flags;
-        let letters: String = [
-            (flags.draft, 'D'),
-            (flags.flagged, 'F'),
-            (flags.answered, 'R'),
-            (flags.seen, 'S'),
-            (flags.deleted, 'T'),
-        ]
-        .iter()
-        .filter_map(|&(set, letter)| set.then_some(letter))
-        .collect();
+        let letters = item.summary.flags.maildir_letters();
         let name = format!("{}.inbox-export:2,{letters}", item.summary.id.0);
         let mut file = private_file(&self.cur.join(name))?;
         file.write_all(&bytes)?;

@@ -17,7 +17,7 @@ mod schema;
 #[cfg(test)]
 pub(crate) mod tests;
 mod translate;
-mod words;
+pub(crate) mod words;
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,7 @@ pub use clock::Clock;
 pub use query::{Query, QueryError, parse};
 pub(crate) use schema::{keyword_analyzer, query_words, tokens, words_analyzer};
 
-use crate::model::{Flags, Message, MessageId, Participant, SourceKind, ThreadId};
+use crate::model::{FlagTag, Flags, Message, MessageId, Participant, SourceKind, ThreadId};
 use query::Flag;
 use schema::Fields;
 use translate::Translator;
@@ -498,16 +498,10 @@ pub(crate) fn participant_text(participant: &Participant) -> String {
 
 /// The flags indexed for a message: `seen` or `unread`, and the others it has.
 fn flags_of(flags: Flags, has_attachments: bool) -> Vec<Flag> {
-    let read = if flags.seen { Flag::Seen } else { Flag::Unread };
-    [
-        (true, read),
-        (flags.flagged, Flag::Flagged),
-        (flags.answered, Flag::Replied),
-        (flags.draft, Flag::Draft),
-        (flags.deleted, Flag::Deleted),
-        (has_attachments, Flag::Attachment),
-    ]
-    .into_iter()
-    .filter_map(|(set, flag)| set.then_some(flag))
-    .collect()
+    let seen = flags.seen.then_some(Flag::Seen);
+    let tags = (FlagTag::ALL.into_iter())
+        .filter(|tag| tag.is_on(flags))
+        .map(Flag::from);
+    let attachment = has_attachments.then_some(Flag::Attachment);
+    seen.into_iter().chain(tags).chain(attachment).collect()
 }

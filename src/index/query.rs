@@ -94,7 +94,7 @@ use std::fmt;
 
 pub use chrono::NaiveDate;
 
-use crate::model::ThreadId;
+use crate::model::{FlagTag, ThreadId};
 
 /// Parses a query typed by a person into a [`Query`].
 pub fn parse(text: &str) -> Result<Query, QueryError> {
@@ -174,27 +174,29 @@ pub enum Flag {
 }
 
 impl Flag {
-    /// Every flag.
-    pub const ALL: [Flag; 7] = [
-        Flag::Seen,
-        Flag::Unread,
-        Flag::Flagged,
-        Flag::Replied,
-        Flag::Draft,
-        Flag::Deleted,
-        Flag::Attachment,
-    ];
-
     /// The flag's name in the index.
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::Seen => "seen",
-            Flag::Unread => "unread",
-            Flag::Flagged => "flagged",
-            Flag::Replied => "replied",
-            Flag::Draft => "draft",
-            Flag::Deleted => "deleted",
+            Flag::Unread => FlagTag::Unread.name(),
+            Flag::Flagged => FlagTag::Flagged.name(),
+            Flag::Replied => FlagTag::Replied.name(),
+            Flag::Draft => FlagTag::Draft.name(),
+            Flag::Deleted => FlagTag::Deleted.name(),
             Flag::Attachment => "attachment",
+        }
+    }
+}
+
+/// The flag a flag tag is searched as (`tag:unread` is `is:unread`).
+impl From<FlagTag> for Flag {
+    fn from(tag: FlagTag) -> Flag {
+        match tag {
+            FlagTag::Unread => Flag::Unread,
+            FlagTag::Flagged => Flag::Flagged,
+            FlagTag::Replied => Flag::Replied,
+            FlagTag::Draft => Flag::Draft,
+            FlagTag::Deleted => Flag::Deleted,
         }
     }
 }

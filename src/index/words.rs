@@ -1,5 +1,6 @@
 //! The word splitter of text fields: runs of letters and digits, plus
-//! `@handle` words for handles and whole mail addresses.
+//! `@handle` words for handles and whole mail addresses. Search snippets
+//! find the plain words with the same rule ([`next_word`]).
 //!
 //! A word right after an `@` that does not follow a letter or digit (so
 //! `@alice` in `hi @alice`, not `example` in `bob@example.com`) is a handle:
@@ -46,17 +47,11 @@ pub(crate) struct WordStream<'a> {
 }
 
 impl WordStream<'_> {
-    /// The next run of letters and digits at or after `next_byte`.
+    /// The next word at or after `next_byte`.
     fn next_word(&mut self) -> Option<(usize, usize)> {
-        let rest = &self.text[self.next_byte..];
-        let (offset, _) = rest.char_indices().find(|(_, c)| c.is_alphanumeric())?;
-        let start = self.next_byte + offset;
-        let length = self.text[start..]
-            .char_indices()
-            .find(|(_, c)| !c.is_alphanumeric())
-            .map_or(self.text.len() - start, |(length, _)| length);
-        self.next_byte = start + length;
-        Some((start, start + length))
+        let span = next_word(self.text, self.next_byte)?;
+        self.next_byte = span.1;
+        Some(span)
     }
 
     /// Whether the word starting at `start` follows an `@` that starts a handle.
@@ -132,6 +127,31 @@ impl TokenStream for WordStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.token
     }
+}
+
+/// The byte range of the next word of `text` at or after byte `from`: a
+/// run of letters and digits. The one definition of a plain word, for the
+/// index, the rules matcher and search snippets.
+pub(crate) fn next_word(text: &str, from: usize) -> Option<(usize, usize)> {
+    let (offset, _) = text[from..]
+        .char_indices()
+        .find(|(_, c)| c.is_alphanumeric())?;
+    let start = from + offset;
+    let length = text[start..]
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(text.len() - start, |(length, _)| length);
+    Some((start, start + length))
+}
+
+/// The byte ranges of the plain words of `text` (see [`next_word`]), in order.
+pub(crate) fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let span = next_word(text, from)?;
+        from = span.1;
+        Some(span)
+    })
 }
 
 /// Whether `c` ends (or comes before) a mail address in text: whitespace,

@@ -2,6 +2,9 @@
 //!
 //! Plain data: no I/O, no JSON. Ids are newtypes so they cannot be mixed up.
 
+mod flag_tag;
+
+pub use flag_tag::FlagTag;
 pub use inbox_connector_api::{Flags, Location, SourceKind};
 
 /// A message's id in the store: stable for the life of the store.

@@ -3,27 +3,14 @@
 use rusqlite::params;
 
 use super::{Store, StoreError, TagOrigin, origins};
-use crate::model::{Flags, MessageId};
+use crate::model::{FlagTag, Flags, MessageId};
 
-/// Tags to add and remove. `unread`, `flagged`, `replied`, `draft` and
-/// `deleted` are the message's flags, not stored tags.
+/// Tags to add and remove. Flag tags ([`FlagTag`]) change the message's
+/// flags, they are not stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TagChange {
     pub add: Vec<String>,
     pub remove: Vec<String>,
-}
-
-/// A flag spelled as a tag: sets `flags` to `value` when added.
-fn flag_tag(tag: &str, flags: &mut Flags, added: bool) -> bool {
-    match tag {
-        "unread" => flags.seen = !added,
-        "flagged" => flags.flagged = added,
-        "replied" => flags.answered = added,
-        "draft" => flags.draft = added,
-        "deleted" => flags.deleted = added,
-        _ => return false,
-    }
-    true
 }
 
 impl Store {
@@ -71,7 +58,8 @@ impl Store {
                 let mut touched = false;
                 for (tags, added) in [(&change.add, true), (&change.remove, false)] {
                     for tag in tags {
-                        if flag_tag(tag, &mut flags, added) {
+                        if let Some(flag_tag) = FlagTag::from_name(tag) {
+                            flag_tag.set(&mut flags, added);
                             continue;
                         }
                         let statement = if added { &mut add } else { &mut remove };
@@ -111,17 +99,9 @@ impl Store {
 
 /// The tags a listing shows: flag tags (notmuch style) then stored tags.
 pub fn display_tags(flags: Flags, tags: &[String]) -> Vec<String> {
-    let flag_tags = [
-        (!flags.seen, "unread"),
-        (flags.flagged, "flagged"),
-        (flags.answered, "replied"),
-        (flags.draft, "draft"),
-        (flags.deleted, "deleted"),
-    ];
-    flag_tags
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| name.to_owned())
+    (FlagTag::ALL.into_iter())
+        .filter(|tag| tag.is_on(flags))
+        .map(|tag| tag.name().to_owned())
         .chain(tags.iter().cloned())
         .collect()
 }

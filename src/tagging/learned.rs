@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crate::classify::eval::{Report, Sample, cross_validate_at, shuffle};
 use crate::classify::{Classifier, Features, ModelError, model_path, model_tag};
 use crate::home::Home;
-use crate::model::MessageId;
+use crate::index::query::Flag;
+use crate::model::{FlagTag, MessageId};
 use crate::store::{Store, StoreError};
 
 /// A learned tag is set on new mail whose score is above this. Higher than
@@ -25,17 +26,6 @@ const MIN_NEGATIVES: usize = 1_000;
 const SEED: u64 = 1;
 /// Folds of the quick cross-validation after learning.
 const FOLDS: usize = 5;
-
-/// Tags that cannot be learned: the spam model's own, and message flags.
-const NOT_LEARNABLE: [&str; 7] = [
-    "spam",
-    "unread",
-    "flagged",
-    "replied",
-    "draft",
-    "deleted",
-    "attachment",
-];
 
 /// Why a tag could not be learned.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +65,7 @@ pub fn learn(store: &Store, tag: &str) -> Result<Learned, LearnError> {
     if tag == "spam" {
         return Err(LearnError::Spam(tag.to_owned()));
     }
-    if NOT_LEARNABLE.contains(&tag) {
+    if FlagTag::from_name(tag).is_some() || tag == Flag::Attachment.as_str() {
         return Err(LearnError::Flag(tag.to_owned()));
     }
     let positives = store.tagged(tag, Some(tag))?;

@@ -20,19 +20,15 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::home::Home;
-use crate::index::query::Query;
+use crate::index::query::{Flag, Query};
 use crate::index::{QueryError, parse};
-use crate::model::is_tag_name;
+use crate::model::{FlagTag, is_tag_name};
 
-/// Tags that are message flags: rules leave them to the source.
-const FLAG_TAGS: [&str; 6] = [
-    "unread",
-    "flagged",
-    "replied",
-    "draft",
-    "deleted",
-    "attachment",
-];
+/// Whether `tag` names a message flag (a flag tag, or `attachment`):
+/// rules leave those to the source.
+fn is_message_flag(tag: &str) -> bool {
+    FlagTag::from_name(tag).is_some() || tag == Flag::Attachment.as_str()
+}
 
 /// Where the rules live: `rules.toml` next to `config.toml`.
 pub fn rules_path(home: &Home) -> PathBuf {
@@ -209,7 +205,7 @@ fn rule(entry: RuleEntry, position: usize, path: &Path) -> Result<Rule, RulesErr
                 "{tag:?} is not a tag: tags are one word, without control characters"
             )));
         }
-        if FLAG_TAGS.contains(&tag.to_lowercase().as_str()) {
+        if is_message_flag(&tag.to_lowercase()) {
             return Err(invalid(format!(
                 "{tag:?} is a message flag, not a tag; rules cannot set flags"
             )));

@@ -29,6 +29,7 @@ use async_trait::async_trait;
 
 pub mod delete;
 pub mod dm;
+mod maildir_info;
 #[cfg(feature = "conformance")]
 pub mod testing;
 pub mod transport;

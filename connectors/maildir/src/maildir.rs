@@ -12,29 +12,15 @@ pub(crate) fn parse_file_name(name: &str) -> (&str, Flags) {
         .windows(3)
         .rposition(|window| matches!(window, [b':' | b';', b'2', b',']));
     if let Some(start) = info_start {
-        return (&name[..start], info_flags(&bytes[start + 3..]));
+        return (
+            &name[..start],
+            Flags::from_maildir_letters(&bytes[start + 3..]),
+        );
     }
     match name.find(':') {
         Some(start) => (&name[..start], Flags::default()),
         None => (name, Flags::default()),
     }
-}
-
-/// Reads the flag letters of a version 2 info suffix; unknown letters
-/// (`P` passed, lowercase keywords, `,`) are ignored.
-fn info_flags(letters: &[u8]) -> Flags {
-    let mut flags = Flags::default();
-    for &letter in letters {
-        match letter {
-            b'S' => flags.seen = true,
-            b'F' => flags.flagged = true,
-            b'R' => flags.answered = true,
-            b'D' => flags.draft = true,
-            b'T' => flags.deleted = true,
-            _ => {}
-        }
-    }
-    flags
 }
 
 #[cfg(test)]

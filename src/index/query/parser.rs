@@ -2,7 +2,7 @@
 
 use super::lexer::{Prefix, Spanned, Term, Token, lex};
 use super::{Flag, KeywordField, Query, QueryError, TextField, dates};
-use crate::model::{SourceKind, ThreadId};
+use crate::model::{FlagTag, SourceKind, ThreadId};
 
 /// How deep parentheses and negations may nest.
 const MAX_DEPTH: usize = 64;
@@ -14,14 +14,14 @@ pub(super) const MAX_TERMS: usize = 256;
 
 /// Values `is:` accepts, and the flag each means.
 const IS_VALUES: [(&str, Flag); 9] = [
-    ("unread", Flag::Unread),
+    (FlagTag::Unread.name(), Flag::Unread),
     ("read", Flag::Seen),
     ("seen", Flag::Seen),
-    ("flagged", Flag::Flagged),
-    ("replied", Flag::Replied),
+    (FlagTag::Flagged.name(), Flag::Flagged),
+    (FlagTag::Replied.name(), Flag::Replied),
     ("answered", Flag::Replied),
-    ("draft", Flag::Draft),
-    ("deleted", Flag::Deleted),
+    (FlagTag::Draft.name(), Flag::Draft),
+    (FlagTag::Deleted.name(), Flag::Deleted),
     ("attachment", Flag::Attachment),
 ];
 
@@ -244,10 +244,8 @@ fn term_query(term: &Term) -> Result<Query, QueryError> {
             let lower = term.value.to_lowercase();
             // Flags as notmuch users type them as tags (`tag:unread`); not
             // `seen`, nor `attachment`: that tag marks real attachments.
-            let flag_tags =
-                (Flag::ALL.iter()).filter(|flag| !matches!(flag, Flag::Seen | Flag::Attachment));
-            match flag_tags.clone().find(|flag| flag.as_str() == lower) {
-                Some(&flag) if !term.wildcard => Ok(Query::Flag(flag)),
+            match FlagTag::from_name(&lower) {
+                Some(tag) if !term.wildcard => Ok(Query::Flag(tag.into())),
                 _ => keyword(KeywordField::Tag, term, name),
             }
         }
