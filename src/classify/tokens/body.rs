@@ -57,8 +57,8 @@ static BYTE_CLASS: [u8; 256] = {
     classes
 };
 
-/// Every ASCII byte as [`clean_into`](super::set::clean_into) writes it in
-/// a word: lowercase, controls as `_`.
+/// Every ASCII byte as `clean_into` (in the token set) writes it in a
+/// word: lowercase, controls as `_`.
 static CLEAN_BYTE: [u8; 128] = {
     let mut clean = [b'_'; 128];
     let mut byte = 0;
