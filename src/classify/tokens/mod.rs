@@ -60,16 +60,6 @@ impl Features {
     pub fn names(&self) -> impl Iterator<Item = (u64, &str)> {
         self.names.iter().map(|(hash, name)| (*hash, name.as_str()))
     }
-
-    /// How many distinct tokens.
-    pub fn len(&self) -> usize {
-        self.hashes.len()
-    }
-
-    /// Whether no token was found.
-    pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
-    }
 }
 
 /// Tokenizes one message after another in the same buffers, so a stream
