@@ -107,6 +107,7 @@ impl Retention {
     }
 
     /// Whether nothing ever expires.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.account.is_none() && self.folders.is_empty()
     }

@@ -137,7 +137,8 @@ impl Api {
     fn vault(&self) -> Result<inbox_vault::Vault, ApiError> {
         let source = self.vault.as_ref().ok_or_else(|| {
             ApiError::Failed(
-                "deleting server copies needs the accounts' secrets, and this process has no                  access to the vault"
+                "deleting server copies needs the accounts' secrets, and this process has no \
+                 access to the vault"
                     .into(),
             )
         })?;

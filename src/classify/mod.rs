@@ -13,8 +13,9 @@
 //! - `file`: the versioned, checksummed model file.
 //! - [`eval`]: k-fold cross-validation; [`sources`]: labelled mail on disk.
 //!
-//! Training counts each message once per distinct token, so [`Classifier::untrain`]
-//! of a trained message restores the model exactly (re-tagging).
+//! Training counts each message once per distinct token, so
+//! [`Classifier::untrain_features`] of a trained message restores the
+//! model exactly (re-tagging).
 
 mod clue_table;
 mod combine;
@@ -75,7 +76,7 @@ pub fn model_tag(file_name: &str) -> Option<String> {
 }
 
 /// A binary classifier: train it with positive and negative messages, then
-/// [`score`](Classifier::score) new ones.
+/// [`score`](Classifier::score_features) new ones.
 #[derive(Clone, Debug, Default)]
 pub struct Classifier {
     model: Model,
@@ -123,11 +124,13 @@ impl Classifier {
 
     /// The probability-like score of a raw message being positive, 0..=1
     /// (0.5: no evidence either way).
+    #[cfg(test)]
     pub fn score(&self, raw: &[u8]) -> f64 {
         self.score_features(&Features::of(raw))
     }
 
-    /// [`score`](Classifier::score) of a message tokenized before.
+    /// The probability-like score of a message tokenized before being
+    /// positive, 0..=1 (0.5: no evidence either way).
     pub fn score_features(&self, features: &Features) -> f64 {
         let clues = self.clues.get_or_init(|| ClueTable::of(&self.model));
         combine::score(
@@ -170,11 +173,14 @@ impl Classifier {
 
     /// Forgets one raw message trained before with the same `positive`;
     /// then [`train`](Classifier::train) it with its new class to re-tag it.
+    #[cfg(test)]
     pub fn untrain(&mut self, raw: &[u8], positive: bool) {
         self.untrain_features(&Features::of(raw), positive);
     }
 
-    /// [`untrain`](Classifier::untrain) with a message tokenized before.
+    /// Forgets one message, tokenized before, trained before with the same
+    /// `positive`; then [`train`](Classifier::train) it with its new class
+    /// to re-tag it.
     pub fn untrain_features(&mut self, features: &Features, positive: bool) {
         self.clues.take();
         self.model.untrain(features, positive);

@@ -69,8 +69,7 @@ pub(super) fn run(
     };
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let pkce = oauth2::new_pkce();
-    // A second verifier is a fresh random string: a good `state`.
-    let state = oauth2::new_pkce().verifier;
+    let state = oauth2::new_state();
     let url = oauth2::authorize_url(client_id, &redirect_uri, &state, &pkce.challenge);
     eprintln!(
         "Your X app must list {redirect_uri} as a callback URI (developer portal, \

@@ -150,6 +150,7 @@ impl Index {
     }
 
     /// Sets the clock that `date:` values resolve against (the local clock by default).
+    #[cfg(test)]
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;
     }

@@ -110,6 +110,7 @@ impl Client {
     }
 
     /// Sends a notification: a call whose answer nobody waits for.
+    #[cfg(test)]
     pub async fn notify(&mut self, method: &str, params: Option<Value>) -> Result<(), ClientError> {
         let method = method.to_owned();
         self.send(Request {

@@ -95,8 +95,9 @@ impl OutputBudget {
 pub struct ConnectionClosed;
 
 impl Connection {
-    /// A connection whose outgoing lines go to `outgoing` (the server wires
-    /// this to the socket; tests may read it directly), without bounds.
+    /// A connection without bounds whose outgoing lines go to `outgoing`,
+    /// for tests to read directly.
+    #[cfg(test)]
     pub fn new(id: u64, outgoing: mpsc::Sender<String>) -> Connection {
         Connection::with_limits(id, outgoing, None, usize::MAX)
     }

@@ -54,6 +54,7 @@ pub enum Method {
 impl Method {
     /// Whether only the daemon serves it (it needs the daemon's accounts
     /// and events); elsewhere it answers "Method not found".
+    #[cfg(test)]
     pub fn needs_daemon(self) -> bool {
         matches!(
             self,

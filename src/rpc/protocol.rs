@@ -72,6 +72,7 @@ pub struct Request {
 
 impl Request {
     /// Notifications get no response, not even an error.
+    #[cfg(test)]
     pub fn is_notification(&self) -> bool {
         self.id.is_none()
     }

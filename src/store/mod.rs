@@ -60,8 +60,6 @@ pub enum StoreError {
         "another program is reading the store, so its log could not be emptied; close it (or stop inboxd) and run the command again"
     )]
     Busy,
-    #[error("no account named {0:?}")]
-    NoAccount(String),
     #[error(
         "account {name:?} is a {holds} account, not {wanted}; choose another name with --account"
     )]

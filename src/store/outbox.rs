@@ -1,6 +1,7 @@
 //! Flag changes made here (read, flagged, ...) waiting to be pushed to the
-//! server the message lives on. Queued by [`Store::apply_tags`], dropped when
-//! pushed or when the server changed the message too (the server wins).
+//! server the message lives on. Queued by [`Store::apply_tags_from`],
+//! dropped when pushed or when the server changed the message too (the
+//! server wins).
 
 use rusqlite::params;
 

@@ -16,6 +16,7 @@ pub struct TagChange {
 impl Store {
     /// Applies `change` to `ids` in one transaction, as the user's change.
     /// Returns the messages that changed.
+    #[cfg(test)]
     pub fn apply_tags(
         &mut self,
         ids: &[MessageId],
@@ -24,8 +25,9 @@ impl Store {
         self.apply_tags_from(ids, change, &TagOrigin::User)
     }
 
-    /// [`Store::apply_tags`], recording `origin` for the tags it adds: a
-    /// user's change marks every added tag the user's (also one the message
+    /// Applies `change` to `ids` in one transaction, recording `origin` for
+    /// the tags it adds, and returns the messages that changed. A user's
+    /// change marks every added tag the user's (also one the message
     /// had already); another origin is recorded for tags it newly sets.
     /// Removed tags lose their origin.
     pub fn apply_tags_from(

@@ -29,8 +29,6 @@ use crate::tagging::Tagger;
 /// The longest a single IDLE lasts before it is re-issued (servers may drop
 /// an IDLE after 30 minutes, RFC 2177).
 pub const MAX_IDLE: Duration = Duration::from_secs(29 * 60);
-/// The IDLE refresh when the account asks for nothing else.
-pub const DEFAULT_IDLE: Duration = Duration::from_secs(5 * 60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(80);
 

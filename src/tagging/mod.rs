@@ -151,11 +151,6 @@ impl Tagger {
         self
     }
 
-    /// The rules in use.
-    pub fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     /// The user's own addresses, lowercased.
     pub fn addresses(&self) -> &[String] {
         &self.own

@@ -17,13 +17,6 @@ pub enum Deletion {
     Failed(String),
 }
 
-impl Deletion {
-    /// Whether the server no longer holds this copy.
-    pub fn is_gone(&self) -> bool {
-        matches!(self, Deletion::Deleted | Deletion::AlreadyGone)
-    }
-}
-
 /// The outcome of a deletion, one entry per requested location, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeleteReport {
