@@ -33,7 +33,9 @@ grep -hoE '^\[?\{"jsonrpc".*' "$repo/README.md" | while IFS= read -r line; do se
 seed rpc_request '[{"jsonrpc":"2.0","method":"count","params":["tag:unread"],"id":1},{"jsonrpc":"2.0","method":"x"}]'
 # HTML: the corpus messages' bodies from their first tag on, and markup that
 # is costly to parse (deep, wide, repeated), small enough to mutate.
-grep -rlis --include='*' '<html' "$corpus" | head -500 | while IFS= read -r file; do
+# (A list first: `head` closing the pipe early must not stop the script.)
+mapfile -t html_files < <(grep -rlis '<html' "$corpus" | head -500)
+for file in "${html_files[@]}"; do
     sed -n '/<[hH][tT][mM][lL]/,$p' "$file" >"$here/corpus/sanitize/$(sha1sum "$file" | cut -c1-16)"
 done
 repeat() { local out="" i; for ((i = 0; i < $2; i++)); do out+=$1; done; printf '%s' "$out"; }
